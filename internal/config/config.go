@@ -1,0 +1,280 @@
+// Package config reads the service's settings from the environment, in one
+// place, with defaults and validation.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of stockd. Field comments name the variable.
+type Config struct {
+	HTTPAddr string // HTTP_ADDR
+	WebDir   string // WEB_DIR
+
+	ClickHouseHost     string // CLICKHOUSE_HOST; empty selects the embedded store
+	ClickHousePort     int    // CLICKHOUSE_PORT
+	ClickHouseHTTPPort int    // CLICKHOUSE_HTTP_PORT
+	ClickHouseUser     string // CLICKHOUSE_USER
+	ClickHousePassword string // CLICKHOUSE_PASSWORD
+	ClickHouseDatabase string // CLICKHOUSE_DATABASE
+
+	SQLitePath string // SQLITE_PATH
+
+	RedisHost     string // REDIS_HOST; empty means no Redis tier
+	RedisPort     int    // REDIS_PORT
+	RedisPassword string // REDIS_PASSWORD
+	RedisDB       int    // REDIS_DB
+
+	CachePrefix      string        // CACHE_PREFIX
+	CacheTTLOverview time.Duration // CACHE_TTL_OVERVIEW
+	CacheTTLBasic    time.Duration // CACHE_TTL_BASIC
+	CacheTTLDaily    time.Duration // CACHE_TTL_DAILY
+	CacheTTLWorkflow time.Duration // CACHE_TTL_WORKFLOWS
+	CacheL1Size      int           // CACHE_L1_SIZE; 0 disables the in-process tier
+	CacheL1TTL       time.Duration // CACHE_L1_TTL
+
+	TushareToken string        // TUSHARE_TOKEN
+	TushareURL   string        // TUSHARE_URL
+	TushareRPM   int           // TUSHARE_RPM: requests per minute per api_name
+	SyncAt       string        // SYNC_AT: HH:MM Asia/Shanghai, empty = no schedule
+	APIToken     string        // API_TOKEN
+	ShutdownWait time.Duration // SHUTDOWN_TIMEOUT
+
+	LangfuseHost      string // LANGFUSE_HOST
+	LangfusePublicKey string // LANGFUSE_PUBLIC_KEY
+	LangfuseSecretKey string // LANGFUSE_SECRET_KEY
+	OpenAIBaseURL     string // OPENAI_BASE_URL
+	OpenAIAPIKey      string // OPENAI_API_KEY
+	OpenAIModel       string // OPENAI_MODEL
+
+	LogLevel  slog.Level // LOG_LEVEL
+	LogFormat string     // LOG_FORMAT: text or json
+}
+
+// UseClickHouse reports whether ClickHouse is configured.
+func (c Config) UseClickHouse() bool { return c.ClickHouseHost != "" }
+
+// UseRedis reports whether the Redis tier is configured.
+func (c Config) UseRedis() bool { return c.RedisHost != "" }
+
+// Load reads the settings from the environment. A .env file in the working
+// directory fills variables the environment does not set. The first invalid
+// value stops the load with an error naming the variable.
+func Load() (Config, error) {
+	return LoadFrom(lookupWithDotEnv(".env"))
+}
+
+// LoadFrom reads the settings through lookup, which tests replace.
+func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
+	r := reader{lookup: lookup}
+	c := Config{
+		HTTPAddr:           r.str("HTTP_ADDR", ":8000"),
+		WebDir:             r.str("WEB_DIR", "web/dist"),
+		ClickHouseHost:     r.str("CLICKHOUSE_HOST", ""),
+		ClickHousePort:     r.port("CLICKHOUSE_PORT", 9000),
+		ClickHouseHTTPPort: r.port("CLICKHOUSE_HTTP_PORT", 8123),
+		ClickHouseUser:     r.str("CLICKHOUSE_USER", "default"),
+		ClickHousePassword: r.secret("CLICKHOUSE_PASSWORD"),
+		ClickHouseDatabase: r.ident("CLICKHOUSE_DATABASE", "stock_data"),
+		SQLitePath:         r.str("SQLITE_PATH", "./data/stock.db"),
+		RedisHost:          r.str("REDIS_HOST", ""),
+		RedisPort:          r.port("REDIS_PORT", 6379),
+		RedisPassword:      r.secret("REDIS_PASSWORD"),
+		RedisDB:            r.intRange("REDIS_DB", 1, 0, 15),
+		CachePrefix:        r.str("CACHE_PREFIX", "stock:"),
+		CacheTTLOverview:   r.duration("CACHE_TTL_OVERVIEW", 60*time.Second),
+		CacheTTLBasic:      r.duration("CACHE_TTL_BASIC", time.Hour),
+		CacheTTLDaily:      r.duration("CACHE_TTL_DAILY", 24*time.Hour),
+		CacheTTLWorkflow:   r.duration("CACHE_TTL_WORKFLOWS", 5*time.Minute),
+		CacheL1Size:        r.intRange("CACHE_L1_SIZE", 10000, 0, 10_000_000),
+		CacheL1TTL:         r.duration("CACHE_L1_TTL", 2*time.Second),
+		TushareToken:       r.secret("TUSHARE_TOKEN"),
+		TushareURL:         r.str("TUSHARE_URL", "http://api.tushare.pro"),
+		TushareRPM:         r.intRange("TUSHARE_RPM", 200, 1, 100000),
+		SyncAt:             r.clock("SYNC_AT"),
+		APIToken:           r.secret("API_TOKEN"),
+		ShutdownWait:       r.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+		LangfuseHost:       r.str("LANGFUSE_HOST", ""),
+		LangfusePublicKey:  r.str("LANGFUSE_PUBLIC_KEY", ""),
+		LangfuseSecretKey:  r.secret("LANGFUSE_SECRET_KEY"),
+		OpenAIBaseURL:      r.str("OPENAI_BASE_URL", ""),
+		OpenAIAPIKey:       r.secret("OPENAI_API_KEY"),
+		OpenAIModel:        r.str("OPENAI_MODEL", ""),
+		LogLevel:           r.level("LOG_LEVEL", slog.LevelInfo),
+		LogFormat:          r.oneOf("LOG_FORMAT", "text", "text", "json"),
+	}
+	if c.CachePrefix == "" {
+		r.fail("CACHE_PREFIX", "", errors.New("must not be empty: every key we write lives under it"))
+	}
+	if c.CacheL1TTL > c.CacheTTLOverview && c.CacheL1Size > 0 {
+		r.fail("CACHE_L1_TTL", c.CacheL1TTL.String(), fmt.Errorf("must not exceed CACHE_TTL_OVERVIEW (%s)", c.CacheTTLOverview))
+	}
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	return c, nil
+}
+
+type reader struct {
+	lookup func(string) (string, bool)
+	err    error
+}
+
+func (r *reader) fail(name, val string, err error) {
+	if r.err == nil {
+		r.err = fmt.Errorf("config: %s=%q: %v", name, val, err)
+	}
+}
+
+func (r *reader) str(name, def string) string {
+	if v, ok := r.lookup(name); ok && v != "" {
+		return strings.TrimSpace(v)
+	}
+	return def
+}
+
+// secret reads NAME, or the file named by NAME_FILE (Docker secrets).
+func (r *reader) secret(name string) string {
+	if v, ok := r.lookup(name); ok && v != "" {
+		return v
+	}
+	path, ok := r.lookup(name + "_FILE")
+	if !ok || path == "" {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		r.fail(name+"_FILE", path, err)
+		return ""
+	}
+	return strings.TrimRight(string(b), "\r\n")
+}
+
+func (r *reader) intRange(name string, def, lo, hi int) int {
+	v, ok := r.lookup(name)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		r.fail(name, v, errors.New("not an integer"))
+		return def
+	}
+	if n < lo || n > hi {
+		r.fail(name, v, fmt.Errorf("must be between %d and %d", lo, hi))
+		return def
+	}
+	return n
+}
+
+func (r *reader) port(name string, def int) int { return r.intRange(name, def, 1, 65535) }
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v, ok := r.lookup(name)
+	if !ok || v == "" {
+		return def
+	}
+	v = strings.TrimSpace(v)
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		// Plain numbers are seconds, as in the original settings.
+		n, nerr := strconv.Atoi(v)
+		if nerr != nil {
+			r.fail(name, v, errors.New("not a duration (e.g. 60s, 5m, 1h)"))
+			return def
+		}
+		d = time.Duration(n) * time.Second
+	}
+	if d < 0 {
+		r.fail(name, v, errors.New("must not be negative"))
+		return def
+	}
+	return d
+}
+
+func (r *reader) ident(name, def string) string {
+	v := r.str(name, def)
+	for i, c := range v {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			r.fail(name, v, errors.New("must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*)"))
+			return def
+		}
+	}
+	return v
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(r.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.fail(name, v, fmt.Errorf("want one of %s", strings.Join(allowed, ", ")))
+	return def
+}
+
+func (r *reader) level(name string, def slog.Level) slog.Level {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		r.fail(name, v, errors.New("want debug, info, warn or error"))
+		return def
+	}
+	return l
+}
+
+func (r *reader) clock(name string) string {
+	v := r.str(name, "")
+	if v == "" {
+		return ""
+	}
+	if _, err := time.Parse("15:04", v); err != nil {
+		r.fail(name, v, errors.New("want HH:MM (Asia/Shanghai)"))
+		return ""
+	}
+	return v
+}
+
+// lookupWithDotEnv returns a lookup that prefers the real environment and
+// falls back to KEY=VALUE lines of the file at path, if it exists.
+func lookupWithDotEnv(path string) func(string) (string, bool) {
+	file := map[string]string{}
+	if f, err := os.Open(path); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			line = strings.TrimPrefix(line, "export ")
+			k, v, ok := strings.Cut(line, "=")
+			if !ok {
+				continue
+			}
+			v = strings.TrimSpace(v)
+			if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+				v = v[1 : len(v)-1]
+			}
+			file[strings.TrimSpace(k)] = v
+		}
+	}
+	return func(k string) (string, bool) {
+		if v, ok := os.LookupEnv(k); ok {
+			return v, true
+		}
+		v, ok := file[k]
+		return v, ok
+	}
+}

@@ -1,0 +1,99 @@
+package market
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a Store returns; callers test them with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrNoData   = errors.New("no data")
+)
+
+// Sort orders of the hot lists. Ties are broken by ts_code ascending.
+const (
+	SortAmount       = "amount"
+	SortPctChg       = "pct_chg"
+	SortTurnoverRate = "turnover_rate" // stocks only
+)
+
+// Writer loads market data. Every Put is an upsert on the table's key:
+// writing the same rows twice leaves every answer unchanged. One call is one
+// unit: on error nothing of that call is visible.
+type Writer interface {
+	PutStocks(ctx context.Context, rows []Stock) error
+	PutDaily(ctx context.Context, rows []DailyBar) error
+	PutDailyBasic(ctx context.Context, rows []DailyBasic) error
+	PutAdjFactors(ctx context.Context, rows []AdjFactor) error
+	PutETFs(ctx context.Context, rows []ETF) error
+	PutETFDaily(ctx context.Context, rows []DailyBar) error
+	PutTradeCal(ctx context.Context, rows []TradeDay) error
+}
+
+// Reader answers the market API.
+type Reader interface {
+	// LatestTradeDate is the newest date with bars of the kind; ErrNoData when none.
+	LatestTradeDate(ctx context.Context, kind Kind) (time.Time, error)
+	// TradeDates lists dates with stock bars, newest first, at most limit.
+	TradeDates(ctx context.Context, limit int) ([]time.Time, error)
+	// OpenDays lists up to n open days of the trading calendar on or before
+	// date, newest first; when the calendar is empty it falls back to the
+	// dates that have stock bars.
+	OpenDays(ctx context.Context, date time.Time, n int) ([]time.Time, error)
+	// HotStocks ranks the stocks of one day by sortBy descending, NULLs last,
+	// ties by ts_code ascending. An empty answer means no data that day.
+	HotStocks(ctx context.Context, date time.Time, sortBy string, limit int) ([]HotStock, error)
+	// HotETFs is HotStocks for funds (sortBy amount or pct_chg).
+	HotETFs(ctx context.Context, date time.Time, sortBy string, limit int) ([]HotETF, error)
+	// DayBars returns every stock bar of one day, ordered by ts_code.
+	DayBars(ctx context.Context, date time.Time) ([]StatBar, error)
+	// Stock returns one stock with its latest bar; ErrNotFound when unknown.
+	Stock(ctx context.Context, tsCode string) (StockInfo, error)
+	// ETF returns one fund with its latest bar; ErrNotFound when unknown.
+	ETF(ctx context.Context, tsCode string) (ETFInfo, error)
+	// Bars returns the stock's or fund's bars in [start, end] (zero = open
+	// end), oldest first, each with its adjustment factor (0 when none).
+	Bars(ctx context.Context, tsCode string, start, end time.Time) ([]AdjBar, error)
+	// LatestAdjFactor is the factor on the newest day the code has one;
+	// ErrNoData when it has none.
+	LatestAdjFactor(ctx context.Context, tsCode string) (time.Time, float64, error)
+	// Search finds stocks and funds whose code starts with q or whose name
+	// contains q; codes that match come first, then by ts_code.
+	Search(ctx context.Context, q string, limit int) ([]SearchHit, error)
+	// Counts returns the number of distinct keys per table.
+	Counts(ctx context.Context) (map[string]int64, error)
+}
+
+// WorkflowRepo persists workflow documents.
+type WorkflowRepo interface {
+	// ListWorkflows returns every live workflow, newest update first.
+	ListWorkflows(ctx context.Context) ([]WorkflowRecord, error)
+	// GetWorkflow returns one workflow; ErrNotFound when absent or deleted.
+	GetWorkflow(ctx context.Context, id string) (WorkflowRecord, error)
+	// PutWorkflow creates or replaces a workflow.
+	PutWorkflow(ctx context.Context, w WorkflowRecord) error
+	// DeleteWorkflow removes a workflow; ErrNotFound when absent.
+	DeleteWorkflow(ctx context.Context, id string) error
+}
+
+// SyncLog records which (dataset, trade date) pairs a sync completed.
+type SyncLog interface {
+	SyncedDates(ctx context.Context, dataset string) ([]time.Time, error)
+	MarkSynced(ctx context.Context, dataset string, date time.Time, rows int) error
+}
+
+// Store is everything the service keeps: ClickHouse or embedded SQLite.
+type Store interface {
+	Writer
+	Reader
+	WorkflowRepo
+	SyncLog
+	// Kind is "clickhouse" or "sqlite".
+	Kind() string
+	// Migrate applies pending schema migrations; it is idempotent.
+	Migrate(ctx context.Context) error
+	Ping(ctx context.Context) error
+	Close() error
+}
