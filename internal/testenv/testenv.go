@@ -1,0 +1,53 @@
+// Package testenv finds the real servers the tests run against. They are
+// started by scripts/test-services.sh, which exports their addresses; a test
+// whose server is missing is skipped on a workstation and fails under CI, so
+// CI never passes by skipping.
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// ClickHouse returns the native-protocol address (host:port) of the test
+// ClickHouse server.
+func ClickHouse(t testing.TB) string { return need(t, "STOCKD_TEST_CLICKHOUSE") }
+
+// ClickHouseHTTP returns the HTTP address (host:port) of the test ClickHouse.
+func ClickHouseHTTP(t testing.TB) string { return need(t, "STOCKD_TEST_CLICKHOUSE_HTTP") }
+
+// Redis returns the address and password of the test Redis server.
+func Redis(t testing.TB) (addr, password string) {
+	return need(t, "STOCKD_TEST_REDIS"), os.Getenv("STOCKD_TEST_REDIS_PASSWORD")
+}
+
+func need(t testing.TB, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set: run the tests through `make test` (scripts/test-services.sh starts the servers)", name)
+		}
+		t.Skipf("%s is not set; run `eval \"$(scripts/test-services.sh start)\"` first", name)
+	}
+	return v
+}
+
+// RepoRoot is the repository's top directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Snapshot is the folder of the real market snapshot (Tushare-format CSVs of
+// 2025-12-18), read from the shared folder beside the repository.
+func Snapshot(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(RepoRoot(), "..", "shared", "data", "tushare-2025-12-18")
+	if _, err := os.Stat(filepath.Join(dir, "daily.csv")); err != nil {
+		t.Fatalf("real snapshot not found at %s: %v", dir, err)
+	}
+	return dir
+}
