@@ -1,0 +1,170 @@
+package market
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+
+	"github.com/stockdatasource/stockd/internal/testenv"
+)
+
+func TestParseCode(t *testing.T) {
+	good := map[string]string{
+		"600519":    "600519.SH",
+		"600519.SH": "600519.SH",
+		"600519.sh": "600519.SH",
+		"sh600519":  "600519.SH",
+		"SH600519":  "600519.SH",
+		" 000001 ":  "000001.SZ",
+		"sz000001":  "000001.SZ",
+		"300750":    "300750.SZ",
+		"688981":    "688981.SH",
+		"830799":    "830799.BJ",
+		"430047":    "430047.BJ",
+		"920002":    "920002.BJ",
+		"bj920002":  "920002.BJ",
+		"510300":    "510300.SH",
+		"159919":    "159919.SZ",
+		"159919.SZ": "159919.SZ",
+	}
+	for in, want := range good {
+		got, err := ParseCode(in)
+		if err != nil || got != want {
+			t.Errorf("ParseCode(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	bad := []string{"", "60051", "6005190", "abc.SH", "600519.XX", "hk600519", "60a519", "600519.", "7000001", "700001"}
+	for _, in := range bad {
+		if got, err := ParseCode(in); !errors.Is(err, ErrBadCode) {
+			t.Errorf("ParseCode(%q) = %q, %v; want ErrBadCode", in, got, err)
+		}
+	}
+}
+
+func TestBoardOfAndLimit(t *testing.T) {
+	cases := []struct {
+		code, name string
+		board      Board
+		pct        int
+	}{
+		{"600519.SH", "贵州茅台", BoardMain, 10},
+		{"605599.SH", "菜百股份", BoardMain, 10},
+		{"688981.SH", "中芯国际", BoardSTAR, 20},
+		{"000001.SZ", "平安银行", BoardMain, 10},
+		{"003816.SZ", "中国广核", BoardMain, 10},
+		{"300750.SZ", "宁德时代", BoardChiNext, 20},
+		{"301001.SZ", "凯淳股份", BoardChiNext, 20},
+		{"830799.BJ", "艾融软件", BoardBSE, 30},
+		{"920002.BJ", "万达轴承", BoardBSE, 30},
+		{"600666.SH", "ST瑞德", BoardMain, 5},
+		{"000004.SZ", "*ST国华", BoardMain, 5},
+		{"300313.SZ", "*ST天山", BoardChiNext, 20}, // ST on ChiNext keeps ±20%
+		{"600607.SH", "S上实", BoardMain, 5},
+		{"510300.SH", "沪深300ETF", BoardFund, 0},
+		{"900901.SH", "云赛B股", BoardOther, 0},
+	}
+	for _, c := range cases {
+		if b := BoardOf(c.code); b != c.board {
+			t.Errorf("BoardOf(%s) = %s, want %s", c.code, b, c.board)
+		}
+		if p := LimitPct(c.code, c.name); p != c.pct {
+			t.Errorf("LimitPct(%s %s) = %d, want %d", c.code, c.name, p, c.pct)
+		}
+	}
+}
+
+func TestLimitPricesRounding(t *testing.T) {
+	cases := []struct {
+		pre      float64
+		pct      int
+		up, down int64
+	}{
+		{10.00, 10, 1100, 900},
+		{9.99, 10, 1099, 899},   // 10.989 → 10.99, 8.991 → 8.99
+		{11.53, 10, 1268, 1038}, // 12.683 → 12.68, 10.377 → 10.38
+		{3.15, 10, 347, 284},    // 3.465 → 3.47 half-up, 2.835 → 2.84
+		{4.05, 5, 425, 385},     // 4.2525 → 4.25, 3.8475 → 3.85
+		{20.05, 20, 2406, 1604},
+		{13.35, 30, 1736, 935}, // 17.355 → 17.36, 9.345 → 9.35
+	}
+	for _, c := range cases {
+		up, down := LimitPrices(c.pre, c.pct)
+		if up != c.up || down != c.down {
+			t.Errorf("LimitPrices(%v, %d) = %d, %d; want %d, %d", c.pre, c.pct, up, down, c.up, c.down)
+		}
+	}
+}
+
+// The snapshot's stk_limit.csv holds the exchange's limit prices for
+// 2025-12-19, whose pre_close is usually the 2025-12-18 close in daily.csv.
+// Where the exchange's prices follow from that close with one of the board
+// percentages, our rule must pick the same percentage and the same prices.
+// The rest are ex-dividend days (pre_close adjusted), new listings (no limit)
+// and names that changed between the two files; they are counted, not judged.
+func TestLimitPricesAgreeWithExchange(t *testing.T) {
+	closes := map[string]float64{}
+	for _, r := range testenv.ReadCSV(t, "daily.csv") {
+		v, err := strconv.ParseFloat(r["close"], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		closes[r["ts_code"]] = v
+	}
+	names := map[string]string{}
+	for _, r := range testenv.ReadCSV(t, "stock_basic.csv") {
+		names[r["ts_code"]] = r["name"]
+	}
+	var agree, differ, unexplained int
+	for _, r := range testenv.ReadCSV(t, "stk_limit.csv") {
+		code := r["ts_code"]
+		pre, ok := closes[code]
+		name, named := names[code]
+		if !ok || !named {
+			continue // funds, or a stock that did not trade on the 18th
+		}
+		upWant, _ := strconv.ParseFloat(r["up_limit"], 64)
+		downWant, _ := strconv.ParseFloat(r["down_limit"], 64)
+		exchangePct := 0
+		for _, p := range []int{5, 10, 20, 30} {
+			if up, down := LimitPrices(pre, p); up == ToFen(upWant) && down == ToFen(downWant) {
+				exchangePct = p
+			}
+		}
+		if exchangePct == 0 {
+			unexplained++
+			continue
+		}
+		if got := LimitPct(code, name); got == exchangePct {
+			agree++
+		} else {
+			differ++
+			t.Logf("%s %s: exchange ±%d%%, rule ±%d%%", code, name, exchangePct, got)
+		}
+	}
+	t.Logf("%d agree, %d differ, %d not derivable from the previous close", agree, differ, unexplained)
+	if agree < 5000 {
+		t.Fatalf("only %d stocks agree; the snapshot has more than 5,000", agree)
+	}
+	// A name can change between the two files (ST status added or lifted
+	// after the 19th); anything beyond a handful is a bug in the rule.
+	if differ > agree/500 {
+		t.Fatalf("%d stocks disagree with the exchange's limit percentage", differ)
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	for _, in := range []string{"20251218", "2025-12-18", " 2025-12-18 "} {
+		d, err := ParseDate(in)
+		if err != nil || FormatDate(d) != "2025-12-18" {
+			t.Errorf("ParseDate(%q) = %v, %v", in, d, err)
+		}
+	}
+	for _, in := range []string{"", "2025-13-01", "20251", "2025/12/18", "20251232", "18-12-2025", "abc"} {
+		if _, err := ParseDate(in); !errors.Is(err, ErrBadDate) {
+			t.Errorf("ParseDate(%q): want ErrBadDate, got %v", in, err)
+		}
+	}
+	if FormatDate(timeZero) != "" {
+		t.Error("zero date must format as empty")
+	}
+}
