@@ -1,0 +1,40 @@
+# Stock Datasource — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN := bin/stockd
+export SQLITE_PATH ?= ./data/stock.db
+
+.PHONY: run build web test test-go test-web lint bench docker-check clean
+
+## run: build the service and the web UI, create a synthetic demo market if the store is empty, serve on :8000
+run: build web
+	$(BIN) demo --if-empty
+	WEB_DIR=web/dist $(BIN) serve
+
+## build: the stockd binary (static, no cgo)
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/stockd
+
+## web: the production build of the web UI in web/dist
+web:
+	@if command -v npm >/dev/null; then \
+		cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build; \
+	else echo "npm not found: serving the API without the web UI"; fi
+
+## test: install what is missing, start real servers, run every check and test, stop the servers
+test:
+	scripts/ci-test.sh
+
+## lint: formatting and vet only
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## bench: benchmarks with real servers; figures go to docs/BENCHMARKS.md
+bench:
+	scripts/bench.sh
+
+clean:
+	rm -rf bin tmp web/dist
