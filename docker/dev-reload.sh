@@ -1,0 +1,55 @@
+#!/bin/sh
+# Development loop for the backend container: the source is mounted at /app.
+# Every second it looks for files under cmd/ and internal/ (and go.mod/go.sum) newer than the
+# last build; on a change it rebuilds /stockd and restarts `stockd serve` (migrate first).
+# A failed build keeps the old process running and prints the compiler output.
+set -u
+cd /app || exit 1
+STAMP=/tmp/stockd-dev.stamp
+pid=""
+
+build() {
+	echo "dev-reload: building stockd"
+	go build -o /tmp/stockd.new ./cmd/stockd && mv /tmp/stockd.new /stockd
+}
+
+start() {
+	/stockd migrate || echo "dev-reload: migrate failed" >&2
+	/stockd serve &
+	pid=$!
+	echo "dev-reload: stockd serve running (pid $pid)"
+}
+
+stop() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	pid=""
+}
+
+changed() {
+	find cmd internal go.mod go.sum -newer "$STAMP" \( -name '*.go' -o -name go.mod -o -name go.sum -o -name '*.sql' \) \
+		-type f 2>/dev/null | head -n 1
+}
+
+trap 'stop; exit 0' INT TERM
+
+touch "$STAMP"
+if build; then start; fi
+while :; do
+	sleep 1
+	if [ -n "$(changed)" ]; then
+		touch "$STAMP"
+		if build; then
+			stop
+			start
+		else
+			echo "dev-reload: build failed, keeping the previous binary" >&2
+		fi
+	elif [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+		echo "dev-reload: stockd exited; restarting in 2 s" >&2
+		sleep 2
+		start
+	fi
+done
