@@ -20,8 +20,11 @@ const (
 )
 
 // Writer loads market data. Every Put is an upsert on the table's key:
-// writing the same rows twice leaves every answer unchanged. One call is one
-// unit: on error nothing of that call is visible.
+// writing the same rows twice leaves every answer unchanged, and a changed row
+// replaces the old one whole (latest write wins, NULLs included). One call is
+// one unit: on error nothing of that call is visible. A row without its key
+// (empty ts_code or exchange, zero date) is an error. An empty slice is a
+// no-op.
 type Writer interface {
 	PutStocks(ctx context.Context, rows []Stock) error
 	PutDaily(ctx context.Context, rows []DailyBar) error
@@ -38,47 +41,62 @@ type Reader interface {
 	LatestTradeDate(ctx context.Context, kind Kind) (time.Time, error)
 	// TradeDates lists dates with stock bars, newest first, at most limit.
 	TradeDates(ctx context.Context, limit int) ([]time.Time, error)
-	// OpenDays lists up to n open days of the trading calendar on or before
-	// date, newest first; when the calendar is empty it falls back to the
-	// dates that have stock bars.
+	// OpenDays lists up to n distinct open days of the trading calendar (of
+	// any exchange) on or before date, newest first; when the calendar is
+	// empty it falls back to the dates that have stock bars.
 	OpenDays(ctx context.Context, date time.Time, n int) ([]time.Time, error)
-	// HotStocks ranks the stocks of one day by sortBy descending, NULLs last,
-	// ties by ts_code ascending. An empty answer means no data that day.
+	// HotStocks ranks the stock bars of one day by sortBy descending, NULLs
+	// last, ties by ts_code ascending. Name, industry and Synthetic come from
+	// stock_basic (empty when the stock has no row there); turnover_rate and
+	// circ_mv from daily_basic of the same day (nil when missing). An empty
+	// answer means no data that day; an unknown sortBy is an error.
 	HotStocks(ctx context.Context, date time.Time, sortBy string, limit int) ([]HotStock, error)
-	// HotETFs is HotStocks for funds (sortBy amount or pct_chg).
+	// HotETFs is HotStocks for funds (sortBy amount or pct_chg; anything
+	// else is an error), with names from etf_basic.
 	HotETFs(ctx context.Context, date time.Time, sortBy string, limit int) ([]HotETF, error)
-	// DayBars returns every stock bar of one day, ordered by ts_code.
+	// DayBars returns every stock bar of one day, ordered by ts_code, with
+	// name, list date and Synthetic from stock_basic (zero when missing).
 	DayBars(ctx context.Context, date time.Time) ([]StatBar, error)
-	// Stock returns one stock with its latest bar; ErrNotFound when unknown.
+	// Stock returns one stock with its newest bar and newest daily_basic row
+	// (each nil when none); ErrNotFound when it has no stock_basic row.
 	Stock(ctx context.Context, tsCode string) (StockInfo, error)
-	// ETF returns one fund with its latest bar; ErrNotFound when unknown.
+	// ETF returns one fund with its newest bar; ErrNotFound when it has no
+	// etf_basic row.
 	ETF(ctx context.Context, tsCode string) (ETFInfo, error)
 	// Bars returns the stock's or fund's bars in [start, end] (zero = open
-	// end), oldest first, each with its adjustment factor (0 when none).
+	// end), oldest first, each with its adjustment factor (0 when none). An
+	// unknown code has no bars (not an error).
 	Bars(ctx context.Context, tsCode string, start, end time.Time) ([]AdjBar, error)
 	// LatestAdjFactor is the factor on the newest day the code has one;
 	// ErrNoData when it has none.
 	LatestAdjFactor(ctx context.Context, tsCode string) (time.Time, float64, error)
-	// Search finds stocks and funds whose code starts with q or whose name
-	// contains q; codes that match come first, then by ts_code.
+	// Search finds stocks and funds (of stock_basic and etf_basic) whose
+	// ts_code starts with q or whose name contains q, q taken literally (no
+	// wildcards); codes that match come first, each group by ts_code, at most
+	// limit.
 	Search(ctx context.Context, q string, limit int) ([]SearchHit, error)
-	// Counts returns the number of distinct keys per table.
+	// Counts returns the number of distinct keys per table, under the keys
+	// stock_basic, daily, daily_basic, adj_factor, etf_basic, etf_daily,
+	// trade_cal and workflows (live workflows only).
 	Counts(ctx context.Context) (map[string]int64, error)
 }
 
 // WorkflowRepo persists workflow documents.
 type WorkflowRepo interface {
-	// ListWorkflows returns every live workflow, newest update first.
+	// ListWorkflows returns every live (not deleted) workflow, newest
+	// UpdatedAt first.
 	ListWorkflows(ctx context.Context) ([]WorkflowRecord, error)
 	// GetWorkflow returns one workflow; ErrNotFound when absent or deleted.
 	GetWorkflow(ctx context.Context, id string) (WorkflowRecord, error)
 	// PutWorkflow creates or replaces a workflow.
 	PutWorkflow(ctx context.Context, w WorkflowRecord) error
-	// DeleteWorkflow removes a workflow; ErrNotFound when absent.
+	// DeleteWorkflow removes a workflow; ErrNotFound when absent or already
+	// deleted. A later PutWorkflow of the same id creates it again.
 	DeleteWorkflow(ctx context.Context, id string) error
 }
 
 // SyncLog records which (dataset, trade date) pairs a sync completed.
+// MarkSynced is idempotent; SyncedDates lists distinct dates, oldest first.
 type SyncLog interface {
 	SyncedDates(ctx context.Context, dataset string) ([]time.Time, error)
 	MarkSynced(ctx context.Context, dataset string, date time.Time, rows int) error
