@@ -174,8 +174,8 @@ export function createClient(opts: ClientOptions = {}): ApiClient {
       const fresh = await ask(hadToken)
       if (fresh) {
         res = await send(method, path, body, fresh)
-        if (res.ok) setToken(fresh)
-        else if (res.status === 401) setToken(null)
+        // Anything but another 401 means the token passed authentication: keep it.
+        setToken(res.status === 401 ? null : fresh)
       }
     }
     if (!res.ok) throw await parseError(res)
