@@ -1,0 +1,207 @@
+// Package clickhouse is the market.Store kept in ClickHouse, spoken to over
+// the native protocol with clickhouse-go v2.
+//
+// Every table is a ReplacingMergeTree whose version column is the write time
+// in nanoseconds, so re-ingesting a row replaces it. Until ClickHouse merges
+// the parts both copies exist on disk; every read therefore uses FINAL (or an
+// aggregate that does not care about duplicates) so that answers never
+// double-count.
+//
+// The SQL runs on ClickHouse 18.16 (what the tests start) and 25.8 (what
+// production runs): no window functions, no {p:Type} parameters, no
+// LowCardinality, no DateTime64, inserts with explicit column lists.
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"regexp"
+	"sync"
+	"syscall"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/stockdatasource/stockd/internal/market"
+)
+
+// Options says where the store lives.
+type Options struct {
+	Addr     string // host:port of the native protocol, e.g. 127.0.0.1:9000
+	User     string // empty means "default"
+	Password string
+	Database string // created by Migrate when missing; empty means "stock_data"
+	Debug    bool   // log the driver's protocol chatter at debug level
+}
+
+// Store is a market.Store on ClickHouse. It is safe for concurrent use.
+type Store struct {
+	addr string
+	db   string
+	opts Options
+
+	// conn talks to the configured database; admin to "default", which
+	// always exists, so that Open and Migrate work on a fresh server.
+	conn  driver.Conn
+	admin driver.Conn
+
+	mu          sync.Mutex
+	lastVersion uint64
+}
+
+var _ market.Store = (*Store)(nil)
+
+// identRE is what we accept as a database name: it is spliced into SQL, so
+// nothing that could end or escape an identifier gets through.
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+
+// Open connects to the server and checks that it answers. The database
+// need not exist yet: Migrate creates it.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.Addr == "" {
+		return nil, errors.New("clickhouse: no address")
+	}
+	if o.Database == "" {
+		o.Database = "stock_data"
+	}
+	if !identRE.MatchString(o.Database) {
+		return nil, fmt.Errorf("clickhouse: invalid database name %q: want letters, digits and _", o.Database)
+	}
+	if o.User == "" {
+		o.User = "default"
+	}
+	s := &Store{addr: o.Addr, db: o.Database, opts: o}
+	var err error
+	if s.admin, err = s.connect("default"); err != nil {
+		return nil, err
+	}
+	// Connections are made lazily: the database may not exist until Migrate.
+	if s.conn, err = s.connect(o.Database); err != nil {
+		s.admin.Close()
+		return nil, err
+	}
+	if err := s.admin.Ping(ctx); err != nil {
+		s.Close()
+		return nil, s.connErr(err)
+	}
+	return s, nil
+}
+
+func (s *Store) connect(database string) (driver.Conn, error) {
+	opts := &ch.Options{
+		Protocol: ch.Native,
+		Addr:     []string{s.opts.Addr},
+		Auth: ch.Auth{
+			Database: database,
+			Username: s.opts.User,
+			Password: s.opts.Password,
+		},
+		DialTimeout:     5 * time.Second,
+		ConnMaxLifetime: time.Hour,
+		ClientInfo: ch.ClientInfo{
+			Products: []struct{ Name, Version string }{{Name: "stockd"}},
+		},
+	}
+	if s.opts.Debug {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	conn, err := ch.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse %s: %w", s.addr, err)
+	}
+	return conn, nil
+}
+
+// connErr names the server in an error and, for the common network
+// failures, says plainly what happened ("clickhouse 127.0.0.1:9000:
+// connection refused") while keeping the cause for errors.Is.
+func (s *Store) connErr(err error) error {
+	var exc *ch.Exception
+	switch {
+	case errors.As(err, &exc):
+		return fmt.Errorf("clickhouse %s: %w", s.addr, err)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("clickhouse %s: connection refused: %w", s.addr, err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return fmt.Errorf("clickhouse %s: %w", s.addr, err)
+	}
+	var nerr net.Error
+	if errors.As(err, &nerr) && nerr.Timeout() {
+		return fmt.Errorf("clickhouse %s: timed out: %w", s.addr, err)
+	}
+	return fmt.Errorf("clickhouse %s: %w", s.addr, err)
+}
+
+// Kind is "clickhouse".
+func (s *Store) Kind() string { return "clickhouse" }
+
+// Database is the name of the database the store keeps its tables in.
+func (s *Store) Database() string { return s.db }
+
+// Ping checks that the server answers and the database exists.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.conn.Ping(ctx); err != nil {
+		return s.connErr(err)
+	}
+	return nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	return errors.Join(s.conn.Close(), s.admin.Close())
+}
+
+// versions reserves n consecutive row versions. They start at the wall
+// clock in nanoseconds and never go backwards within the process, so the
+// last write wins even when two writes share a clock tick; rows of one call
+// get ascending versions so that a key repeated inside a call keeps its last
+// row, as an upsert would.
+func (s *Store) versions(n int) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := uint64(time.Now().UnixNano())
+	if v <= s.lastVersion {
+		v = s.lastVersion + 1
+	}
+	s.lastVersion = v + uint64(n) - 1
+	return v
+}
+
+// dateArg renders a date for a `?` placeholder compared with a Date column.
+// A string literal converts to Date on both 18.16 and 25.8 and keeps the
+// primary key usable.
+func dateArg(t time.Time) string { return t.Format("2006-01-02") }
+
+// fromDate turns a Date read back into midnight UTC; ClickHouse stores the
+// zero time as 1970-01-01, which we read back as the zero time.
+func fromDate(t time.Time) time.Time {
+	y, m, d := t.Date()
+	if y == 1970 && m == time.January && d == 1 {
+		return time.Time{}
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Dates outside what a ClickHouse Date holds would wrap around silently.
+var (
+	minDate = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDate = time.Date(2105, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+func checkDate(field string, t time.Time, required bool) error {
+	if t.IsZero() {
+		if required {
+			return fmt.Errorf("%s is missing", field)
+		}
+		return nil
+	}
+	if t.Before(minDate) || t.After(maxDate) {
+		return fmt.Errorf("%s %s is out of range 1970-01-01..2105-12-31", field, market.FormatDate(t))
+	}
+	return nil
+}

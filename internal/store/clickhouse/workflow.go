@@ -1,0 +1,147 @@
+package clickhouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/stockdatasource/stockd/internal/market"
+)
+
+// errNoRows is what QueryRow.Scan answers when nothing matched.
+var errNoRows = sql.ErrNoRows
+
+// Workflow rows are never updated in place: a put writes a new version and a
+// delete writes a tombstone (deleted = 1) with a newer version, and reads
+// take the latest version of each id with FINAL. The deleted flag is checked
+// after the FINAL read, never in PREWHERE, which would see superseded rows.
+
+const workflowColumns = "id, name, category, is_template, doc, created_at, updated_at"
+
+func scanWorkflow(row driver.Row) (market.WorkflowRecord, bool, error) {
+	var (
+		w                market.WorkflowRecord
+		doc              string
+		created, updated uint64
+		deleted          bool
+	)
+	if err := row.Scan(&w.ID, &w.Name, &w.Category, &w.IsTemplate, &doc, &created, &updated, &deleted); err != nil {
+		return w, false, err
+	}
+	w.Doc = []byte(doc)
+	w.CreatedAt = fromMillis(created)
+	w.UpdatedAt = fromMillis(updated)
+	return w, deleted, nil
+}
+
+func toMillis(t time.Time) uint64 {
+	if t.IsZero() || t.UnixMilli() < 0 {
+		return 0
+	}
+	return uint64(t.UnixMilli())
+}
+
+func fromMillis(ms uint64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(int64(ms)).UTC()
+}
+
+// ListWorkflows returns every live workflow, newest update first.
+func (s *Store) ListWorkflows(ctx context.Context) ([]market.WorkflowRecord, error) {
+	rows, err := s.conn.Query(ctx, `
+		SELECT `+workflowColumns+`, deleted
+		FROM workflows FINAL
+		WHERE deleted = 0
+		ORDER BY updated_at DESC, id`)
+	if err != nil {
+		return nil, s.connErr(fmt.Errorf("list workflows: %w", err))
+	}
+	defer rows.Close()
+	var out []market.WorkflowRecord
+	for rows.Next() {
+		w, deleted, err := scanWorkflow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list workflows: %w", err)
+		}
+		if !deleted { // belt and braces: see the note above
+			out = append(out, w)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list workflows: %w", err)
+	}
+	return out, nil
+}
+
+// GetWorkflow returns one live workflow.
+func (s *Store) GetWorkflow(ctx context.Context, id string) (market.WorkflowRecord, error) {
+	w, deleted, err := scanWorkflow(s.conn.QueryRow(ctx, `
+		SELECT `+workflowColumns+`, deleted
+		FROM workflows FINAL
+		WHERE id = ?`, id))
+	if errors.Is(err, errNoRows) || (err == nil && deleted) {
+		return market.WorkflowRecord{}, fmt.Errorf("workflow %s: %w", id, market.ErrNotFound)
+	}
+	if err != nil {
+		return market.WorkflowRecord{}, s.connErr(fmt.Errorf("workflow %s: %w", id, err))
+	}
+	return w, nil
+}
+
+// PutWorkflow creates or replaces a workflow.
+func (s *Store) PutWorkflow(ctx context.Context, w market.WorkflowRecord) error {
+	if w.ID == "" {
+		return fmt.Errorf("put workflow: empty id")
+	}
+	return s.writeWorkflow(ctx, w, false)
+}
+
+// DeleteWorkflow removes a workflow by writing its tombstone.
+func (s *Store) DeleteWorkflow(ctx context.Context, id string) error {
+	w, err := s.GetWorkflow(ctx, id)
+	if err != nil {
+		return fmt.Errorf("delete %w", err)
+	}
+	return s.writeWorkflow(ctx, w, true)
+}
+
+func (s *Store) writeWorkflow(ctx context.Context, w market.WorkflowRecord, deleted bool) error {
+	v := s.versions(1)
+	return s.insert(ctx, "workflows", workflowColumns+", deleted, version", func(b driver.Batch) error {
+		return b.Append(w.ID, w.Name, w.Category, w.IsTemplate, string(w.Doc),
+			toMillis(w.CreatedAt), toMillis(w.UpdatedAt), deleted, v)
+	})
+}
+
+// SyncedDates lists the trade dates a sync of dataset completed, oldest first.
+func (s *Store) SyncedDates(ctx context.Context, dataset string) ([]time.Time, error) {
+	// DISTINCT stands in for FINAL: a row is never "unmarked".
+	return s.dates(ctx, "synced dates of "+dataset, `
+		SELECT DISTINCT trade_date
+		FROM sync_state
+		WHERE dataset = ?
+		ORDER BY trade_date`, dataset)
+}
+
+// MarkSynced records that a sync of dataset completed for date.
+func (s *Store) MarkSynced(ctx context.Context, dataset string, date time.Time, rows int) error {
+	if dataset == "" {
+		return fmt.Errorf("mark synced: empty dataset")
+	}
+	if err := checkDate("trade_date", date, true); err != nil {
+		return fmt.Errorf("mark synced %s: %w", dataset, err)
+	}
+	if rows < 0 {
+		return fmt.Errorf("mark synced %s: negative row count %d", dataset, rows)
+	}
+	v := s.versions(1)
+	return s.insert(ctx, "sync_state", "dataset, trade_date, rows, version", func(b driver.Batch) error {
+		return b.Append(dataset, date, uint64(rows), v)
+	})
+}
