@@ -11,14 +11,6 @@ import (
 // Temporary stubs so the command compiles while its parts land; each owner
 // deletes their own stub when adding the real command.
 
-func runServe(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
-	return errors.New("not implemented yet")
-}
-
-func runHealthcheck(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
-	return errors.New("not implemented yet")
-}
-
 func runSync(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
 	return errors.New("not implemented yet")
 }

@@ -1,0 +1,142 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Error codes of the JSON error body. Clients switch on them; messages are
+// for people.
+const (
+	CodeBadRequest       = "bad_request"
+	CodeInvalidCode      = "invalid_code"
+	CodeInvalidDate      = "invalid_date"
+	CodeNotFound         = "not_found"
+	CodeNoData           = "no_data"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeUnauthorized     = "unauthorized"
+	CodeForbidden        = "forbidden"
+	CodeTooLarge         = "request_too_large"
+	CodeStoreUnavailable = "store_unavailable"
+	CodeInternal         = "internal_error"
+)
+
+// FieldError names one invalid field of a request body.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is an answer the client caused or must know about. Handlers return
+// it (also through the cache loader, which must not cache it) and WriteError
+// renders it as {"error":{"code","message","details"}}.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Details []FieldError
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// badParam is the 400 of a query or path parameter; the message names the
+// parameter and the value, so a user can fix the URL without reading docs.
+func badParam(code, name, value, why string) *Error {
+	return Errorf(http.StatusBadRequest, code, "invalid %s %q: %s", name, value, why)
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Details []FieldError `json:"details,omitempty"`
+}
+
+// WriteJSON encodes v as the JSON answer with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only a programming error (a channel, a NaN) gets here.
+		slog.Error("encode JSON answer", "err", err)
+		writeRaw(w, http.StatusInternalServerError, []byte(`{"error":{"code":"internal_error","message":"internal error"}}`+"\n"))
+		return
+	}
+	writeRaw(w, status, buf.Bytes())
+}
+
+// writeRaw writes an already encoded JSON body: cache hits take this path.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// encodeJSON is WriteJSON's encoder for bodies that go into the cache.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode answer: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteError answers err as JSON. An *Error (possibly wrapped) is shown as
+// is; anything else is a failure of a dependency: it is logged with the
+// request ID and answered 503 store_unavailable without internal details.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			e = Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "request body larger than %d bytes", tooLarge.Limit)
+		} else if r.Context().Err() != nil {
+			// The client went away; nobody reads this answer.
+			e = Errorf(499, "canceled", "request canceled")
+		} else {
+			loggerFrom(r.Context()).Error("request failed", "route", r.Pattern, "err", err)
+			e = Errorf(http.StatusServiceUnavailable, CodeStoreUnavailable, "the data store is unavailable, try again later")
+		}
+	}
+	WriteJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Details: e.Details}})
+}
+
+// RequireToken guards h with a bearer token: Authorization: Bearer <token>.
+// An empty token refuses every request (403), so an unset API_TOKEN never
+// opens an admin endpoint by accident; callers that want open access when
+// unset (workflow writes) simply do not wrap.
+func RequireToken(token string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token == "" {
+			WriteError(w, r, Errorf(http.StatusForbidden, CodeForbidden, "this endpoint is disabled: the server has no API_TOKEN"))
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="stockd"`)
+			WriteError(w, r, Errorf(http.StatusUnauthorized, CodeUnauthorized, "missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
