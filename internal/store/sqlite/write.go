@@ -1,0 +1,144 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stockdatasource/stockd/internal/market"
+)
+
+// Each Put checks every row's key before it opens a transaction, so a bad
+// row refuses the whole call and writes nothing. INSERT OR REPLACE replaces a
+// row whole: the newest write wins, NULLs included.
+
+func checkKey(table string, i int, code string, date time.Time, needDate bool) error {
+	if code == "" {
+		return fmt.Errorf("sqlite: write %s: row %d has no ts_code", table, i)
+	}
+	if needDate && date.IsZero() {
+		return fmt.Errorf("sqlite: write %s: row %d (%s) has no trade date", table, i, code)
+	}
+	return nil
+}
+
+// PutStocks upserts stock_basic rows.
+func (s *Store) PutStocks(ctx context.Context, rows []market.Stock) error {
+	for i, r := range rows {
+		if err := checkKey("stock_basic", i, r.TSCode, time.Time{}, false); err != nil {
+			return err
+		}
+	}
+	return s.putRows(ctx, "stock_basic", `INSERT OR REPLACE INTO stock_basic
+		(ts_code, symbol, name, area, industry, market, exchange, list_date, delist_date, list_status, synthetic)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.TSCode, r.Symbol, r.Name, r.Area, r.Industry, r.Market, r.Exchange,
+			dateArg(r.ListDate), dateArg(r.DelistDate), r.ListStatus, boolArg(r.Synthetic)}
+	})
+}
+
+// PutDaily upserts stock bars.
+func (s *Store) PutDaily(ctx context.Context, rows []market.DailyBar) error {
+	return s.putBars(ctx, "daily", rows)
+}
+
+// PutETFDaily upserts fund bars.
+func (s *Store) PutETFDaily(ctx context.Context, rows []market.DailyBar) error {
+	return s.putBars(ctx, "etf_daily", rows)
+}
+
+// putBars writes to daily or etf_daily; table is one of those two constants.
+func (s *Store) putBars(ctx context.Context, table string, rows []market.DailyBar) error {
+	for i, r := range rows {
+		if err := checkKey(table, i, r.TSCode, r.TradeDate, true); err != nil {
+			return err
+		}
+	}
+	return s.putRows(ctx, table, `INSERT OR REPLACE INTO `+table+`
+		(trade_date, ts_code, open, high, low, close, pre_close, change, pct_chg, vol, amount)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{dateArg(r.TradeDate), r.TSCode, r.Open, r.High, r.Low, r.Close, r.PreClose,
+			r.Change, r.PctChg, r.Vol, r.Amount}
+	})
+}
+
+// PutDailyBasic upserts daily_basic rows; nil fields are stored as NULL.
+func (s *Store) PutDailyBasic(ctx context.Context, rows []market.DailyBasic) error {
+	for i, r := range rows {
+		if err := checkKey("daily_basic", i, r.TSCode, r.TradeDate, true); err != nil {
+			return err
+		}
+	}
+	return s.putRows(ctx, "daily_basic", `INSERT OR REPLACE INTO daily_basic
+		(trade_date, ts_code, close, turnover_rate, volume_ratio, pe, pe_ttm, pb, ps, dv_ratio,
+		 total_share, float_share, total_mv, circ_mv)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{dateArg(r.TradeDate), r.TSCode, r.Close, r.TurnoverRate, r.VolumeRatio, r.PE, r.PETTM,
+			r.PB, r.PS, r.DvRatio, r.TotalShare, r.FloatShare, r.TotalMV, r.CircMV}
+	})
+}
+
+// PutAdjFactors upserts adjustment factors.
+func (s *Store) PutAdjFactors(ctx context.Context, rows []market.AdjFactor) error {
+	for i, r := range rows {
+		if err := checkKey("adj_factor", i, r.TSCode, r.TradeDate, true); err != nil {
+			return err
+		}
+	}
+	return s.putRows(ctx, "adj_factor", `INSERT OR REPLACE INTO adj_factor (ts_code, trade_date, adj_factor)
+		VALUES (?, ?, ?)`, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.TSCode, dateArg(r.TradeDate), r.Factor}
+	})
+}
+
+// PutETFs upserts etf_basic rows.
+func (s *Store) PutETFs(ctx context.Context, rows []market.ETF) error {
+	for i, r := range rows {
+		if err := checkKey("etf_basic", i, r.TSCode, time.Time{}, false); err != nil {
+			return err
+		}
+	}
+	return s.putRows(ctx, "etf_basic", `INSERT OR REPLACE INTO etf_basic
+		(ts_code, name, index_code, index_name, exchange, mgr_name, list_date, list_status, synthetic)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.TSCode, r.Name, r.IndexCode, r.IndexName, r.Exchange, r.MgrName,
+			dateArg(r.ListDate), r.ListStatus, boolArg(r.Synthetic)}
+	})
+}
+
+// PutTradeCal upserts calendar days.
+func (s *Store) PutTradeCal(ctx context.Context, rows []market.TradeDay) error {
+	for i, r := range rows {
+		if r.Exchange == "" {
+			return fmt.Errorf("sqlite: write trade_cal: row %d has no exchange", i)
+		}
+		if r.CalDate.IsZero() {
+			return fmt.Errorf("sqlite: write trade_cal: row %d (%s) has no date", i, r.Exchange)
+		}
+	}
+	return s.putRows(ctx, "trade_cal", `INSERT OR REPLACE INTO trade_cal (exchange, cal_date, is_open, pretrade_date)
+		VALUES (?, ?, ?, ?)`, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.Exchange, dateArg(r.CalDate), boolArg(r.IsOpen), dateArg(r.PretradeDate)}
+	})
+}
+
+// MarkSynced records that a sync of dataset for date completed.
+func (s *Store) MarkSynced(ctx context.Context, dataset string, date time.Time, rows int) error {
+	if dataset == "" || date.IsZero() {
+		return fmt.Errorf("sqlite: mark synced: dataset and date are required")
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO sync_state (dataset, trade_date, rows, synced_at)
+		VALUES (?, ?, ?, ?)`, dataset, dateArg(date), rows, timestampArg(time.Now()))
+	if err != nil {
+		return fmt.Errorf("sqlite: mark %s %s synced: %w", dataset, market.FormatDate(date), err)
+	}
+	return nil
+}
