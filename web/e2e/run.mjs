@@ -109,7 +109,8 @@ function fieldTestId(field) {
 // ---------- run ----------
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'stockd-e2e-chromium-'))
-const browser = await chromium.launch({
+// A fresh profile per run; playwright takes it as launchPersistentContext's first argument.
+const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
   args: [
@@ -121,10 +122,10 @@ const browser = await chromium.launch({
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
-    `--user-data-dir=${userDataDir}`,
   ],
+  viewport: { width: 1400, height: 900 },
+  locale: 'zh-CN',
 })
-const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' })
 const page = await context.newPage()
 page.setDefaultTimeout(15000)
 const pageErrors = []
@@ -214,8 +215,6 @@ try {
     wfId = w.id
     assert(w.user_prompt_template === '请分析 {{stock_code}} 的走势', `stored template: ${w.user_prompt_template}`)
     assert(w.variables?.[0]?.name === 'stock_code', 'variable not stored')
-    await page.waitForTimeout(300)
-    await page.screenshot({ path: join(shotDir, 'workflows.png') })
   })
 
   await step('workflows: the API’s 422 message shows next to the field (undeclared placeholder)', async () => {
@@ -278,6 +277,8 @@ try {
   await step('workflows: delete with confirmation removes it from the list', async () => {
     const row = page.locator('[data-testid=wf-table] .el-table__row', { has: page.locator(`[data-wf-name="${wfName}"]`) })
     await row.waitFor()
+    await page.locator('.el-message').waitFor({ state: 'detached', timeout: 8000 }).catch(() => {})
+    await page.screenshot({ path: join(shotDir, 'workflows.png') })
     // Element Plus renders a fixed column twice; click the visible button.
     await row.locator('[data-testid=wf-delete]').filter({ visible: true }).first().click()
     const box = page.locator('.el-message-box')
@@ -301,12 +302,20 @@ try {
     await page.screenshot({ path: join(shotDir, 'status.png') })
   })
 
+  await step('language switch: English labels, then back to Chinese', async () => {
+    await page.locator('[data-testid=lang-switch]').click()
+    await page.locator('[data-testid=nav-status]', { hasText: 'Status' }).waitFor()
+    await page.locator('[data-testid=health-status]', { hasText: /healthy|degraded|unhealthy/ }).waitFor()
+    await page.locator('[data-testid=lang-switch]').click()
+    await page.locator('[data-testid=nav-status]', { hasText: '系统状态' }).waitFor()
+  })
+
   await step('no uncaught errors in the page', async () => {
     assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`)
   })
 } finally {
   for (const id of created) await api('DELETE', `/api/workflows/${encodeURIComponent(id)}`).catch(() => {})
-  await browser.close()
+  await context.close()
   rmSync(userDataDir, { recursive: true, force: true })
 }
 
