@@ -21,7 +21,8 @@ export const client = createClient({ askToken: requestToken })
 const enc = encodeURIComponent
 
 export const api = {
-  tradeDates: () => client.get<TradeDates>('/api/overview/trade-dates'),
+  // ~3 years of trade dates for the picker (the server's default is 60).
+  tradeDates: () => client.get<TradeDates>('/api/overview/trade-dates', { limit: 750 }),
   marketStats: (date?: string) => client.get<MarketStats>('/api/overview/market-stats', { date }),
   hotStocks: (date: string | undefined, sort_by: string, limit: number) =>
     client.get<HotList<HotStock>>('/api/overview/hot-stocks', { date, sort_by, limit }),

@@ -107,6 +107,8 @@ export interface DailyAnswer extends Synthetic {
   name?: string
   adjust: Adjust
   anchor_date?: string | null
+  start?: string
+  end?: string
   data: Bar[]
 }
 
@@ -118,7 +120,7 @@ export interface WorkflowVariable {
   label: string
   type: VariableType
   required: boolean
-  default?: string | number | null
+  default?: string | number | string[] | null
   description?: string
 }
 
