@@ -335,9 +335,15 @@ func (c *Cache) Load(ctx context.Context, key string, ttl time.Duration, load fu
 func (c *Cache) fill(ctx context.Context, key string, ttl time.Duration, gen uint64, load func(context.Context) ([]byte, error)) (val []byte, err error) {
 	// A caller that missed both tiers just before the previous flight of
 	// this key landed would start a second load; the value is in L1 now.
+	// Without L1, look in Redis again: a miss costs a store query, so one
+	// more round trip here is cheap insurance against a second load.
 	if c.l1 != nil {
 		if e, ok := c.l1.GetIfPresent(key); ok {
 			return e.val, nil
+		}
+	} else if c.rdb != nil && c.up.Load() {
+		if v, err := c.rdb.Get(ctx, c.prefix+key).Bytes(); err == nil {
+			return v, nil
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.loadTimeout)
