@@ -55,8 +55,14 @@ func distinctKeys(t *testing.T, file string, key ...string) int64 {
 }
 
 func TestImportSnapshot(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testImportSnapshot(t, openSQLite(t)) })
+	t.Run("clickhouse", func(t *testing.T) { testImportSnapshot(t, openClickHouse(t)) })
+}
+
+// testImportSnapshot imports the real snapshot twice and checks what the
+// store then holds against the CSV files.
+func testImportSnapshot(t *testing.T, st market.Store) {
 	ctx := context.Background()
-	st := openSQLite(t)
 	dir := testenv.Snapshot(t)
 
 	rep, err := ImportPaths(ctx, st, []string{dir}, ImportOptions{})
@@ -357,11 +363,15 @@ func TestDatasetOfFile(t *testing.T) {
 	}
 }
 
-// TestDemoIntoSQLite writes a demo market to the real store and reads it
+// TestDemoIntoStore writes a demo market to the real store and reads it
 // back through the API's queries.
-func TestDemoIntoSQLite(t *testing.T) {
+func TestDemoIntoStore(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testDemoIntoStore(t, openSQLite(t)) })
+	t.Run("clickhouse", func(t *testing.T) { testDemoIntoStore(t, openClickHouse(t)) })
+}
+
+func testDemoIntoStore(t *testing.T, st market.Store) {
 	ctx := context.Background()
-	st := openSQLite(t)
 	opt := DemoOptions{Stocks: 40, ETFs: 4, Days: 30, Seed: 5, End: demoEnd, ChunkRows: 200}
 	rep, err := Demo(ctx, st, opt)
 	if err != nil {
