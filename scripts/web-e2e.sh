@@ -44,9 +44,11 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
   || node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 base="http://127.0.0.1:$port"
 
+# Writes need a bearer token: the UI must ask for it once (dialog), keep it and retry.
+api_token="e2e-$RANDOM$RANDOM"
+
 echo "== serve on $base"
-# API_TOKEN is left empty on purpose: workflow writes are open, as in a local embedded setup.
-(cd "$tmp" && exec env -u API_TOKEN -u CLICKHOUSE_HOST -u REDIS_HOST \
+(cd "$tmp" && exec env -u CLICKHOUSE_HOST -u REDIS_HOST API_TOKEN="$api_token" \
   HTTP_ADDR="127.0.0.1:$port" SQLITE_PATH="$tmp/stock.db" WEB_DIR="$root/web/dist" \
   "$root/bin/stockd" serve >"$tmp/server.log" 2>&1) &
 server_pid=$!
@@ -64,7 +66,7 @@ curl -fsS "$base/health" >/dev/null || { echo "web-e2e: /health never answered" 
 
 echo "== e2e"
 status=0
-E2E_DATA_DIR="$data_dir" node web/e2e/run.mjs "$base" || status=$?
+E2E_DATA_DIR="$data_dir" E2E_API_TOKEN="$api_token" node web/e2e/run.mjs "$base" || status=$?
 if [[ $status -ne 0 ]]; then
   echo "---- stockd log (tail) ----"
   tail -n 40 "$tmp/server.log"

@@ -81,10 +81,14 @@ async function step(name, fn) {
 function assert(cond, msg) {
   if (!cond) throw new Error(msg)
 }
+// When the server runs with API_TOKEN, pass the same value as E2E_API_TOKEN: the UI must then ask for it.
+const apiToken = process.env.E2E_API_TOKEN || ''
 async function api(method, path, body) {
+  const headers = body ? { 'Content-Type': 'application/json' } : {}
+  if (apiToken && method !== 'GET') headers.Authorization = `Bearer ${apiToken}`
   const res = await fetch(base + path, {
     method,
-    headers: body ? { 'Content-Type': 'application/json' } : {},
+    headers,
     body: body ? JSON.stringify(body) : undefined,
   })
   const text = await res.text()
@@ -206,8 +210,19 @@ try {
     await page.locator('input[data-testid=var-label-0]').fill('股票代码')
     await page.locator('textarea[data-testid=wf-user-prompt]').fill('请分析 {{stock_code}} 的走势')
     await page.locator('[data-testid=wf-save]').click()
+    if (apiToken) {
+      // The write gets 401; the UI asks for the token once, keeps it and retries.
+      const dialog = page.locator('.token-dialog')
+      await dialog.waitFor()
+      await dialog.locator('input').fill(apiToken)
+      await dialog.locator('.el-dialog__footer .el-button--primary').click()
+    }
     const row = page.locator('[data-testid=wf-table] .el-table__row', { has: page.locator(`[data-wf-name="${wfName}"]`) })
     await row.waitFor()
+    if (apiToken) {
+      const stored = await page.evaluate(() => localStorage.getItem('stockd.apiToken'))
+      assert(stored === apiToken, `token not kept in localStorage: ${stored}`)
+    }
     const list = await api('GET', '/api/workflows?include_templates=true')
     const w = (list.json?.workflows ?? []).find((x) => x.name === wfName)
     assert(w && w.id, 'created workflow not returned by the API')
@@ -272,6 +287,15 @@ try {
     assert(!(list.json?.workflows ?? []).some((x) => x.name === badName), 'invalid workflow was stored')
     await page.locator('.el-drawer__close-btn').click()
     await page.locator('[data-testid=wf-form]').waitFor({ state: 'detached' })
+  })
+
+  await step('workflows: later writes reuse the stored token (no second dialog)', async () => {
+    // The 422 steps above already wrote twice; with a token server they must not have asked again.
+    assert((await page.locator('.token-dialog').filter({ visible: true }).count()) === 0, 'token dialog is open again')
+    if (apiToken) {
+      const stored = await page.evaluate(() => localStorage.getItem('stockd.apiToken'))
+      assert(stored === apiToken, `stored token changed to ${stored}`)
+    }
   })
 
   await step('workflows: delete with confirmation removes it from the list', async () => {
