@@ -136,8 +136,11 @@ func printReport(w io.Writer, title string, rep ingest.Report) {
 	for _, l := range rep.SkippedLines {
 		fmt.Fprintf(w, "skipped line %s\n", l.Error())
 	}
-	if len(rep.SkippedLines) > 0 {
-		fmt.Fprintf(w, "%d malformed lines skipped\n", len(rep.SkippedLines))
+	if rep.Skipped > len(rep.SkippedLines) {
+		fmt.Fprintf(w, "… %d more\n", rep.Skipped-len(rep.SkippedLines))
+	}
+	if rep.Skipped > 0 {
+		fmt.Fprintf(w, "%d malformed lines skipped\n", rep.Skipped)
 	}
 	span := ""
 	if n := len(rep.Dates); n > 0 {

@@ -39,8 +39,10 @@ const cacheBudget = 400_000
 type Report struct {
 	// Rows is the number of rows written per table.
 	Rows map[string]int64
-	// SkippedLines are the malformed rows left out under SkipBad.
+	// SkippedLines are the malformed rows left out under SkipBad, at most
+	// maxBadLines per file; Skipped counts them all.
 	SkippedLines []BadLine
+	Skipped      int
 	// SkippedFiles are files whose name matches no dataset we load.
 	SkippedFiles []SkippedFile
 	// Dates are the trade dates whose bars, valuations or factors were
@@ -110,12 +112,17 @@ func (r *Report) finish(start time.Time) {
 	r.Elapsed = time.Since(start)
 }
 
+// maxBadLines is how many malformed lines of one file are kept for the
+// report; a file of garbage must not fill memory with complaints.
+const maxBadLines = 1000
+
 // csvFile is one file to import.
 type csvFile struct {
-	path    string
-	dataset string
-	bad     []BadLine
-	cached  *Batch // every row, when the file was small enough to keep
+	path     string
+	dataset  string
+	bad      []BadLine // the first maxBadLines
+	badCount int
+	cached   *Batch // every row, when the file was small enough to keep
 }
 
 // ImportPaths loads Tushare-format CSV files into w. A directory stands for
@@ -153,12 +160,13 @@ func ImportPaths(ctx context.Context, w market.Writer, paths []string, opt Impor
 		if err := f.validate(ctx, opt.ChunkRows, &budget); err != nil {
 			return rep, err
 		}
-		if len(f.bad) > 0 {
+		if f.badCount > 0 {
 			if !opt.SkipBad {
-				bad = append(bad, describeBad(f.bad))
+				bad = append(bad, f.describeBad())
 				continue
 			}
 			rep.SkippedLines = append(rep.SkippedLines, f.bad...)
+			rep.Skipped += f.badCount
 		}
 	}
 	if len(bad) > 0 {
@@ -174,18 +182,18 @@ func ImportPaths(ctx context.Context, w market.Writer, paths []string, opt Impor
 			return rep, err
 		}
 		log.Info("imported", "file", f.path, "table", f.dataset, "rows", rep.Total()-before,
-			"skipped", len(f.bad), "elapsed", time.Since(t0).Round(time.Millisecond))
+			"skipped", f.badCount, "elapsed", time.Since(t0).Round(time.Millisecond))
 	}
 	rep.finish(start)
 	return rep, nil
 }
 
 // describeBad names the first bad line of a file and how many more there are.
-func describeBad(lines []BadLine) error {
-	if len(lines) == 1 {
-		return lines[0]
+func (f *csvFile) describeBad() error {
+	if f.badCount == 1 {
+		return f.bad[0]
 	}
-	return fmt.Errorf("%w (and %d more malformed lines)", lines[0], len(lines)-1)
+	return fmt.Errorf("%w (and %d more malformed lines)", f.bad[0], f.badCount-1)
 }
 
 // listFiles expands directories and orders the files for loading.
@@ -335,7 +343,12 @@ func (f *csvFile) validate(ctx context.Context, chunk int, budget *int) error {
 			d.Reset()
 		}
 		return nil
-	}, func(b BadLine) { f.bad = append(f.bad, b) })
+	}, func(b BadLine) {
+		f.badCount++
+		if len(f.bad) < maxBadLines {
+			f.bad = append(f.bad, b)
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -384,8 +397,8 @@ func (f *csvFile) load(ctx context.Context, w market.Writer, chunk int, rep *Rep
 	if err != nil {
 		return err
 	}
-	if skipped != len(f.bad) {
-		return fmt.Errorf("%s: changed while importing (%d malformed lines, %d before)", f.path, skipped, len(f.bad))
+	if skipped != f.badCount {
+		return fmt.Errorf("%s: changed while importing (%d malformed lines, %d before)", f.path, skipped, f.badCount)
 	}
 	return nil
 }

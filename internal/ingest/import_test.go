@@ -192,7 +192,7 @@ func TestImportBrokenRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.SkippedLines) != 1 || rep.SkippedLines[0].Line != 4 || rep.SkippedLines[0].Error() != want {
+	if rep.Skipped != 1 || len(rep.SkippedLines) != 1 || rep.SkippedLines[0].Line != 4 || rep.SkippedLines[0].Error() != want {
 		t.Fatalf("skipped %v, want line 4", rep.SkippedLines)
 	}
 	if rep.Rows[Daily] != 2 || rep.Rows[StockBasic] != 2 {
@@ -208,6 +208,29 @@ func TestImportBrokenRow(t *testing.T) {
 	bars, err := st.Bars(ctx, "600519.SH", time.Time{}, time.Time{})
 	if err != nil || len(bars) != 0 {
 		t.Fatalf("the skipped bar was written: %v %v", bars, err)
+	}
+}
+
+func TestImportMostlyGarbage(t *testing.T) {
+	// Under SkipBad a file of garbage is reported by count, not line by line
+	// without end; its few good rows still load.
+	var sb strings.Builder
+	sb.WriteString("ts_code,trade_date,adj_factor\n000001.SZ,20251218,134.5\n")
+	for range 1500 {
+		sb.WriteString("garbage,garbage,garbage\n")
+	}
+	sb.WriteString("600519.SH,20251218,8.4\n")
+	p := writeFile(t, t.TempDir(), "adj_factor.csv", sb.String())
+	st := openSQLite(t)
+	rep, err := ImportPaths(context.Background(), st, []string{p}, ImportOptions{SkipBad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Skipped != 1500 || len(rep.SkippedLines) != maxBadLines || rep.SkippedLines[0].Line != 3 || rep.Rows[AdjFactor] != 2 {
+		t.Fatalf("skipped %d (%d listed, first %v), rows %v", rep.Skipped, len(rep.SkippedLines), rep.SkippedLines[0], rep.Rows)
+	}
+	if c := counts(t, st); c[AdjFactor] != 2 {
+		t.Fatalf("store %v", c)
 	}
 }
 
