@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/stockdatasource/stockd/internal/config"
+	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/tushare"
+)
+
+const syncUsage = `usage: stockd sync [--datasets LIST] [--start YYYYMMDD] [--end YYYYMMDD]
+
+Fetches market data from Tushare Pro (TUSHARE_TOKEN) into the store.
+stock_basic, etf_basic and the trading calendar are refreshed whole; then
+each open trade date in the range gets one call per dataset for the whole
+market. Dates already complete are skipped, so an interrupted sync resumes
+where it stopped when run again.
+
+  --datasets  comma-separated, default all:
+              stock_basic,etf_basic,trade_cal,daily,daily_basic,adj_factor,fund_daily
+  --start     first trade date (default: each dataset's last synced date,
+              or one year before --end)
+  --end       last trade date (default: today, Asia/Shanghai)
+
+TUSHARE_RPM caps the calls per minute of each interface (default 200).
+`
+
+// errNoToken explains what to do without a Tushare account.
+var errNoToken = errors.New(`TUSHARE_TOKEN is not set: sync needs a Tushare Pro token.
+
+  To get one, register at https://tushare.pro, copy the token from your user
+  centre (个人主页 → 接口TOKEN), then run
+      TUSHARE_TOKEN=<token> stockd sync
+  or put TUSHARE_TOKEN=<token> in .env. Daily bars need 120 points and
+  daily_basic/adj_factor/etf_basic more (see tushare.pro/document/1?doc_id=108).
+
+  Without a token:
+      stockd demo               generate a synthetic demo market
+      stockd import DIR|FILE…   load Tushare-format CSV files`)
+
+// runSync is `stockd sync`.
+func runSync(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
+	fs := newFlags("sync")
+	list := fs.String("datasets", "", "datasets to sync")
+	start := fs.String("start", "", "first trade date")
+	end := fs.String("end", "", "last trade date")
+	if help, err := parseFlags(fs, args, syncUsage); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q\n\n%s", fs.Arg(0), syncUsage)}
+	}
+	var opt tushare.Options
+	var err error
+	if opt.Datasets, err = tushare.ParseDatasets(*list); err != nil {
+		return usageError{fmt.Errorf("--datasets: %w", err)}
+	}
+	for _, f := range []struct {
+		name, val string
+		dst       *time.Time
+	}{{"start", *start, &opt.Start}, {"end", *end, &opt.End}} {
+		if f.val == "" {
+			continue
+		}
+		if *f.dst, err = market.ParseDate(f.val); err != nil {
+			return usageError{fmt.Errorf("--%s: %w", f.name, err)}
+		}
+	}
+	if !opt.Start.IsZero() && !opt.End.IsZero() && opt.Start.After(opt.End) {
+		return usageError{fmt.Errorf("--start %s is after --end %s", *start, *end)}
+	}
+	if strings.TrimSpace(cfg.TushareToken) == "" {
+		return errNoToken
+	}
+
+	st, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	client := tushare.NewClient(cfg.TushareURL, strings.TrimSpace(cfg.TushareToken), cfg.TushareRPM)
+	client.Logger = logger
+	s := &tushare.Syncer{Client: client, Store: st, Logger: logger}
+	if isTerminal(os.Stderr) {
+		s.Bar = os.Stderr
+	}
+	sum, err := s.Run(ctx, opt)
+	printSyncSummary(out, st.Kind(), sum)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("interrupted (%w): run `stockd sync` again to resume; completed dates are kept", ctx.Err())
+	}
+	return err
+}
+
+// isTerminal reports whether f is a character device (a terminal), where a
+// redrawn progress bar makes sense.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// printSyncSummary prints rows and dates per dataset, the changed trade
+// dates and the rate.
+func printSyncSummary(w io.Writer, kind string, sum tushare.Summary) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "dataset\trows\tdates\t\n")
+	for _, name := range tushare.DatasetNames() {
+		n, ok := sum.Rows[name]
+		if !ok {
+			continue
+		}
+		dates := ""
+		if d, ok := sum.Dates[name]; ok {
+			dates = fmt.Sprint(d)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", name, n, dates)
+	}
+	tw.Flush()
+	rate := 0.0
+	if s := sum.Duration.Seconds(); s > 0 {
+		rate = float64(sum.TotalRows()) / s
+	}
+	fmt.Fprintf(w, "synced into %s: %d rows in %s (%.0f rows/s)", kind, sum.TotalRows(), sum.Duration.Round(time.Millisecond), rate)
+	if n := len(sum.Changed); n > 0 {
+		fmt.Fprintf(w, ", trade dates %s..%s (%d)", market.FormatDate(sum.Changed[0]), market.FormatDate(sum.Changed[n-1]), n)
+	}
+	fmt.Fprintf(w, "; %d dataset-dates already synced, %d with no data yet", sum.Skipped, sum.Empty)
+	if sum.BadRows > 0 {
+		fmt.Fprintf(w, "; %d malformed rows left out (see the log)", sum.BadRows)
+	}
+	fmt.Fprintln(w)
+}

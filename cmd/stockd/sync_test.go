@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stockdatasource/stockd/internal/config"
+	"github.com/stockdatasource/stockd/internal/store/sqlite"
+	"github.com/stockdatasource/stockd/internal/testenv"
+	"github.com/stockdatasource/stockd/internal/tushare/tusharetest"
+)
+
+// runSyncCmd runs `stockd sync args…` as main would, with the given
+// environment on top of an embedded store in dbPath.
+func runSyncCmd(t *testing.T, env map[string]string, args ...string) (string, error) {
+	t.Helper()
+	var buf bytes.Buffer
+	old := out
+	out = &buf
+	t.Cleanup(func() { out = old })
+	cfg, err := config.LoadFrom(func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = runSync(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), args)
+	return buf.String(), err
+}
+
+func TestSyncNeedsToken(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "stock.db")
+	_, err := runSyncCmd(t, map[string]string{"SQLITE_PATH": db})
+	if err == nil {
+		t.Fatal("sync without a token succeeded")
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		t.Error("a missing token is not a command-line mistake (exit 1, not 2)")
+	}
+	for _, want := range []string{"TUSHARE_TOKEN", "https://tushare.pro", "stockd demo", "stockd import"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message lacks %q:\n%v", want, err)
+		}
+	}
+	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the store was created before the token check (stat: %v)", err)
+	}
+}
+
+func TestSyncUsageErrors(t *testing.T) {
+	env := map[string]string{"SQLITE_PATH": filepath.Join(t.TempDir(), "stock.db"), "TUSHARE_TOKEN": "x"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--datasets", "daily,stk_limit"}, `unknown dataset "stk_limit"`},
+		{[]string{"--start", "2025-13-01"}, "--start: malformed date"},
+		{[]string{"--end", "yesterday"}, "--end: malformed date"},
+		{[]string{"--start", "20251218", "--end", "20251201"}, "is after --end"},
+		{[]string{"--since", "20251201"}, "flag provided but not defined: -since"},
+		{[]string{"daily"}, `unexpected argument "daily"`},
+	} {
+		_, err := runSyncCmd(t, env, tc.args...)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want a usage error with %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestSyncCommand(t *testing.T) {
+	const token = "cmd-test-token"
+	srv := tusharetest.New(t, tusharetest.Options{Dir: testenv.Snapshot(t), Token: token, ETFs: 5, ETFDays: 2})
+	db := filepath.Join(t.TempDir(), "stock.db")
+	env := map[string]string{"SQLITE_PATH": db, "TUSHARE_URL": srv.URL, "TUSHARE_TOKEN": "wrong"}
+
+	// A rejected token: non-zero exit with the server's words, no rows.
+	_, err := runSyncCmd(t, env, "--start", "20251217", "--end", "20251218")
+	if err == nil || !strings.Contains(err.Error(), tusharetest.MsgBadToken) {
+		t.Fatalf("bad token: err = %v", err)
+	}
+	st, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	counts, err := st.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, n := range counts {
+		if n != 0 {
+			t.Errorf("bad token wrote %d %s rows", n, table)
+		}
+	}
+
+	env["TUSHARE_TOKEN"] = token
+	summary, err := runSyncCmd(t, env, "--start", "20251217", "--end", "20251218")
+	if err != nil {
+		t.Fatal(err)
+	}
+	daily := len(testenv.ReadCSV(t, "daily.csv"))
+	for _, want := range []string{"daily", "fund_daily", "synced into sqlite", "trade dates 2025-12-17..2025-12-18 (2)"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	counts, err = st.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts["daily"] != int64(daily) || counts["etf_daily"] != 10 {
+		t.Errorf("counts after sync: %v", counts)
+	}
+}
