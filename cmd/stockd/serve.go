@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/stockdatasource/stockd/internal/cache"
 	"github.com/stockdatasource/stockd/internal/config"
 	"github.com/stockdatasource/stockd/internal/httpapi"
 )
@@ -38,10 +40,15 @@ func runServe(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	c, err := newCache(cfg, logger, reg)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
 	deps := httpapi.Deps{
-		Store: st,
-		// Cache: nil answers every request from the store (PassThrough)
-		// until the two-tier cache is wired here.
+		Store:  st,
+		Cache:  c,
+		Health: []httpapi.HealthReporter{cacheHealth(c)},
 		TTL: httpapi.TTLs{
 			Overview: cfg.CacheTTLOverview,
 			Basic:    cfg.CacheTTLBasic,
@@ -60,12 +67,53 @@ func runServe(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	srv := httpapi.NewServer(httpapi.New(deps), logger)
-	logger.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "store", st.Kind(), "version", version)
+	logger.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "store", st.Kind(), "redis", c.RedisStatus(), "version", version)
 	if err := httpapi.Run(ctx, srv, ln, cfg.ShutdownWait); err != nil {
 		return err
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newCache builds the two-tier cache: in-process always (unless
+// CACHE_L1_SIZE=0), Redis when REDIS_HOST is set. Redis being down at start
+// is not an error: the cache degrades to the store and recovers by itself.
+func newCache(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (*cache.Cache, error) {
+	opts := cache.Options{
+		Prefix:     cfg.CachePrefix,
+		L1Size:     cfg.CacheL1Size,
+		L1TTL:      cfg.CacheL1TTL,
+		Logger:     logger,
+		Registerer: reg,
+	}
+	if cfg.UseRedis() {
+		opts.RedisAddr = net.JoinHostPort(cfg.RedisHost, strconv.Itoa(cfg.RedisPort))
+		opts.RedisPassword = cfg.RedisPassword
+		opts.RedisDB = cfg.RedisDB
+	}
+	c, err := cache.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	return c, nil
+}
+
+// cacheHealth reports Redis in /health's services (down makes the server
+// degraded, not unhealthy) and the cache's stats as its "cache" section.
+func cacheHealth(c *cache.Cache) httpapi.HealthReporter {
+	return httpapi.HealthFunc(func(ctx context.Context) httpapi.HealthReport {
+		start := time.Now()
+		stats := c.Stats(ctx)
+		redis := httpapi.ServiceHealth{Status: stats.Status, LatencyMS: float64(time.Since(start).Microseconds()) / 1000}
+		if stats.Status == cache.StatusDown {
+			redis.Error = "redis unreachable; serving from the store"
+		}
+		return httpapi.HealthReport{
+			Services: map[string]httpapi.ServiceHealth{"redis": redis},
+			Section:  "cache",
+			Detail:   stats,
+		}
+	})
 }
 
 // displayAddr turns a wildcard listen address into one a browser can open.

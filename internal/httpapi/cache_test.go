@@ -73,6 +73,7 @@ func testCaching(t *testing.T, st Store) {
 	ttl := TTLs{Overview: 61 * time.Second, Basic: 62 * time.Minute, Daily: 25 * time.Hour}
 	h := newHandler(t, Deps{Store: cs, Cache: cache, TTL: ttl})
 
+	begin := time.Now()
 	_, hdr1, body1 := get(t, h, "/api/overview/hot-stocks")
 	_, hdr2, body2 := get(t, h, "/api/overview/hot-stocks?date=20251218&sort_by=amount&limit=20")
 	if hdr1.Get("X-Cache") != "miss" || hdr2.Get("X-Cache") != "hit" || !bytes.Equal(body1, body2) {
@@ -84,8 +85,9 @@ func testCaching(t *testing.T, st Store) {
 	for range 10 {
 		get(t, h, "/api/overview/hot-stocks")
 	}
-	if n := cs.latest.Load(); n != 1 {
-		t.Errorf("LatestTradeDate queried %d times within a second, want 1 (memo)", n)
+	// The memo lives a second; a slow (-race) run may span a few.
+	if n, most := cs.latest.Load(), int64(time.Since(begin)/time.Second)+1; n > most {
+		t.Errorf("LatestTradeDate queried %d times in %s for 12 requests, want at most %d (memo)", n, time.Since(begin), most)
 	}
 
 	// Failed loads answer their status and are not cached.
