@@ -52,6 +52,10 @@ func (o DemoOptions) Validate() error {
 // valuations and adjustment factors. Nothing in it is real: names start with
 // 演示 ("demo") so no row can pass for a listed company. It writes a chunk
 // of days at a time, so memory does not grow with the number of days.
+//
+// The demo uses real code ranges and writes its own SSE calendar (weekdays
+// minus fixed holidays), so over the same codes and days it replaces real
+// rows: load it into an empty store or one that holds only demo data.
 func Demo(ctx context.Context, w market.Writer, opt DemoOptions) (Report, error) {
 	start := time.Now()
 	var rep Report
