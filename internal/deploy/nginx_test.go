@@ -140,11 +140,15 @@ func TestNginxConfigValid(t *testing.T) {
 	}
 }
 
-// buildStockd builds ./cmd/stockd into a temp dir. A backend that does not build fails the test.
+// buildStockd builds ./cmd/stockd into a temp dir (flags as `make build`, so the build cache is
+// shared), or uses STOCKD_BIN when set. A backend that does not build fails the test.
 func buildStockd(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("STOCKD_BIN"); bin != "" {
+		return bin
+	}
 	bin := filepath.Join(t.TempDir(), "stockd")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/stockd")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/stockd")
 	cmd.Dir = repoRoot(t)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
