@@ -6,12 +6,15 @@ export function useLoader<T, A extends unknown[] = []>(fn: (...args: A) => Promi
   const data = shallowRef<T | null>(null)
   const loading = ref(false)
   const error = ref<string | null>(null)
+  /** The API's error code (e.g. "no_data", "not_found"), or null. */
+  const errorCode = ref<string | null>(null)
   let seq = 0
 
   async function run(...args: A): Promise<T | null> {
     const my = ++seq
     loading.value = true
     error.value = null
+    errorCode.value = null
     try {
       const v = await fn(...args)
       if (my === seq) data.value = v
@@ -19,6 +22,7 @@ export function useLoader<T, A extends unknown[] = []>(fn: (...args: A) => Promi
     } catch (e) {
       if (my === seq) {
         error.value = errorMessage(e)
+        errorCode.value = e instanceof ApiError ? e.code : null
         data.value = null
       }
       return null
@@ -27,7 +31,7 @@ export function useLoader<T, A extends unknown[] = []>(fn: (...args: A) => Promi
     }
   }
 
-  return { data, loading, error, run }
+  return { data, loading, error, errorCode, run }
 }
 
 export function errorMessage(e: unknown): string {
