@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -392,10 +393,20 @@ func testContract(t *testing.T, st Store, snap *snapshot) {
 		if !found {
 			t.Errorf("q=茅台: %+v lacks 600519.SH", got.Data)
 		}
-		for _, q := range []string{"600519", "sh600519", "600519.SH"} {
+		for _, q := range []string{"600519", "sh600519", "SH600519", "600519.sh"} {
 			getJSON(t, h, "/api/stock/search?q="+q, &got)
 			if len(got.Data) == 0 || got.Data[0].TSCode != "600519.SH" {
 				t.Errorf("q=%s: %+v", q, got.Data)
+			}
+		}
+		// A partial code with an exchange prefix matches by its digits.
+		getJSON(t, h, "/api/stock/search?q=sh60051", &got)
+		if len(got.Data) == 0 || !slices.ContainsFunc(got.Data, func(h market.SearchHit) bool { return h.TSCode == "600519.SH" }) {
+			t.Errorf("q=sh60051: %+v lacks 600519.SH", got.Data)
+		}
+		for _, hit := range got.Data {
+			if !strings.HasPrefix(hit.TSCode, "60051") {
+				t.Errorf("q=sh60051 found %+v", hit)
 			}
 		}
 		getJSON(t, h, "/api/stock/search?q=6", &got)

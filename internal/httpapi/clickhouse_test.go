@@ -59,9 +59,6 @@ func clickhouseExec(httpAddr, query string) error {
 }
 
 func TestClickHouseAPI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads the snapshot into ClickHouse")
-	}
 	st := openClickHouse(t)
 	snap := readSnapshot(t)
 	snap.load(t, st)

@@ -293,12 +293,7 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	term := q
-	if code, err := market.ParseCode(q); err == nil {
-		// sh600519 and 600519.sh name a code the store knows as 600519.SH;
-		// its six digits find it (and only it) by prefix.
-		term = code[:6]
-	}
+	term := searchTerm(q)
 	hits, err := s.store.Search(r.Context(), term, limit)
 	if err != nil {
 		WriteError(w, r, fmt.Errorf("search %q: %w", q, err))
@@ -308,4 +303,22 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		hits = []market.SearchHit{}
 	}
 	WriteJSON(w, http.StatusOK, searchAnswer{Query: q, Data: hits})
+}
+
+// searchTerm turns the ways users type codes into the prefix the store
+// matches: sh600519 and 600519.sh name 600519.SH, whose six digits find it
+// (and only it); a partial "sz0000" means the codes starting 0000.
+func searchTerm(q string) string {
+	if code, err := market.ParseCode(q); err == nil {
+		return code[:6]
+	}
+	if len(q) > 2 {
+		switch strings.ToLower(q[:2]) {
+		case "sh", "sz", "bj":
+			if digits := q[2:]; strings.Trim(digits, "0123456789") == "" {
+				return digits
+			}
+		}
+	}
+	return q
 }
