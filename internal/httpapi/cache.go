@@ -39,7 +39,7 @@ type TTLs struct {
 func (s *server) cached(w http.ResponseWriter, r *http.Request, key string, ttl time.Duration, build func(context.Context) (any, error)) {
 	// Atomic because a cache may run the loader on its own goroutine.
 	var loaded atomic.Bool
-	body, err := s.cache.Load(r.Context(), key, ttl, func(ctx context.Context) ([]byte, error) {
+	body, err := s.load(r.Context(), key, ttl, func(ctx context.Context) ([]byte, error) {
 		loaded.Store(true)
 		v, err := build(ctx)
 		if err != nil {
@@ -51,7 +51,7 @@ func (s *server) cached(w http.ResponseWriter, r *http.Request, key string, ttl 
 		WriteError(w, r, err)
 		return
 	}
-	if _, pass := s.cache.(PassThrough); !pass {
+	if _, pass := s.cache.(PassThrough); !pass && ttl > 0 {
 		if loaded.Load() {
 			w.Header().Set("X-Cache", "miss")
 		} else {
@@ -59,6 +59,15 @@ func (s *server) cached(w http.ResponseWriter, r *http.Request, key string, ttl 
 		}
 	}
 	writeRaw(w, http.StatusOK, body)
+}
+
+// load goes through the cache, except with a TTL of 0, which turns caching
+// off for that kind of answer (CACHE_TTL_BASIC=0, say).
+func (s *server) load(ctx context.Context, key string, ttl time.Duration, fn func(context.Context) ([]byte, error)) ([]byte, error) {
+	if ttl <= 0 {
+		return fn(ctx)
+	}
+	return s.cache.Load(ctx, key, ttl, fn)
 }
 
 // latestMemo keeps LatestTradeDate for a second. Every request without a

@@ -245,7 +245,7 @@ func (s *server) handleDaily(w http.ResponseWriter, r *http.Request) {
 // dailyMeta resolves the name, the latest bar and the qfq anchor of a code,
 // through the cache with the overview TTL: a new day of data moves them.
 func (s *server) dailyMeta(ctx context.Context, code string) (dailyMeta, error) {
-	body, err := s.cache.Load(ctx, "daily:"+code+":meta", s.ttl.Overview, func(ctx context.Context) ([]byte, error) {
+	body, err := s.load(ctx, "daily:"+code+":meta", s.ttl.Overview, func(ctx context.Context) ([]byte, error) {
 		b, err := s.basic(ctx, code)
 		if err != nil {
 			return nil, err
