@@ -69,16 +69,13 @@ type errorDetail struct {
 
 // WriteJSON encodes v as the JSON answer with the given status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	body, err := encodeJSON(v)
+	if err != nil {
 		// Only a programming error (a channel, a NaN) gets here.
 		slog.Error("encode JSON answer", "err", err)
-		writeRaw(w, http.StatusInternalServerError, []byte(`{"error":{"code":"internal_error","message":"internal error"}}`+"\n"))
-		return
+		status, body = http.StatusInternalServerError, []byte(`{"error":{"code":"internal_error","message":"internal error"}}`+"\n")
 	}
-	writeRaw(w, status, buf.Bytes())
+	writeRaw(w, status, body)
 }
 
 // writeRaw writes an already encoded JSON body: cache hits take this path.
@@ -90,7 +87,9 @@ func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Write(body)
 }
 
-// encodeJSON is WriteJSON's encoder for bodies that go into the cache.
+// encodeJSON encodes an answer; cached bodies are these bytes. HTML
+// escaping is off: the answers are JSON for programs, and names like
+// "A&B" should stay readable.
 func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
