@@ -3,19 +3,22 @@
 # Every second it looks for files under cmd/ and internal/ (and go.mod/go.sum) newer than the
 # last build; on a change it rebuilds /stockd and restarts `stockd serve` (migrate first).
 # A failed build keeps the old process running and prints the compiler output.
+# APP_DIR and STOCKD_OUT exist so the loop can be tried outside the container.
 set -u
-cd /app || exit 1
-STAMP=/tmp/stockd-dev.stamp
+APP_DIR=${APP_DIR:-/app}
+OUT=${STOCKD_OUT:-/stockd}
+cd "$APP_DIR" || exit 1
+STAMP=${TMPDIR:-/tmp}/stockd-dev.$$.stamp
 pid=""
 
 build() {
 	echo "dev-reload: building stockd"
-	go build -o /tmp/stockd.new ./cmd/stockd && mv /tmp/stockd.new /stockd
+	go build -ldflags "-s -w" -o "$OUT.new" ./cmd/stockd && mv "$OUT.new" "$OUT"
 }
 
 start() {
-	/stockd migrate || echo "dev-reload: migrate failed" >&2
-	/stockd serve &
+	"$OUT" migrate || echo "dev-reload: migrate failed" >&2
+	"$OUT" serve &
 	pid=$!
 	echo "dev-reload: stockd serve running (pid $pid)"
 }
