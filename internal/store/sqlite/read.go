@@ -113,21 +113,27 @@ var (
 	}
 )
 
-// HotStocks ranks one day's stocks.
-func (s *Store) HotStocks(ctx context.Context, date time.Time, sortBy string, limit int) ([]market.HotStock, error) {
-	order, ok := hotStockOrder[sortBy]
-	if !ok {
-		return nil, fmt.Errorf("sqlite: hot stocks: unknown sort %q", sortBy)
-	}
-	rows, err := s.db.QueryContext(ctx, `
+// hotStocksSQL reads one day through the (trade_date, ts_code) key and
+// joins the basics by their keys; order is one of hotStockOrder.
+func hotStocksSQL(order string) string {
+	return `
 		SELECT d.ts_code, coalesce(s.name, ''), coalesce(s.industry, ''), d.close, d.pct_chg, d.amount, d.vol,
 		       b.turnover_rate, b.circ_mv, coalesce(s.synthetic, 0)
 		FROM daily d
 		LEFT JOIN stock_basic s ON s.ts_code = d.ts_code
 		LEFT JOIN daily_basic b ON b.trade_date = d.trade_date AND b.ts_code = d.ts_code
 		WHERE d.trade_date = ?
-		ORDER BY `+order+`, d.ts_code
-		LIMIT ?`, date.Format(market.DateLayout), limit)
+		ORDER BY ` + order + `, d.ts_code
+		LIMIT ?`
+}
+
+// HotStocks ranks one day's stocks.
+func (s *Store) HotStocks(ctx context.Context, date time.Time, sortBy string, limit int) ([]market.HotStock, error) {
+	order, ok := hotStockOrder[sortBy]
+	if !ok {
+		return nil, fmt.Errorf("sqlite: hot stocks: unknown sort %q", sortBy)
+	}
+	rows, err := s.db.QueryContext(ctx, hotStocksSQL(order), date.Format(market.DateLayout), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: hot stocks: %w", err)
 	}
@@ -178,16 +184,19 @@ func (s *Store) HotETFs(ctx context.Context, date time.Time, sortBy string, limi
 	return out, nil
 }
 
-// DayBars returns one day's stock bars in ts_code order, which is the
-// clustered key order, so no sort is needed.
-func (s *Store) DayBars(ctx context.Context, date time.Time) ([]market.StatBar, error) {
-	rows, err := s.db.QueryContext(ctx, `
+// dayBarsSQL reads one day in ts_code order, which is the clustered key
+// order, so SQLite needs no sort.
+const dayBarsSQL = `
 		SELECT d.ts_code, coalesce(s.name, ''), s.list_date, d.close, d.pre_close, d.pct_chg, d.vol, d.amount,
 		       coalesce(s.synthetic, 0)
 		FROM daily d
 		LEFT JOIN stock_basic s ON s.ts_code = d.ts_code
 		WHERE d.trade_date = ?
-		ORDER BY d.ts_code`, date.Format(market.DateLayout))
+		ORDER BY d.ts_code`
+
+// DayBars returns one day's stock bars ordered by ts_code.
+func (s *Store) DayBars(ctx context.Context, date time.Time) ([]market.StatBar, error) {
+	rows, err := s.db.QueryContext(ctx, dayBarsSQL, date.Format(market.DateLayout))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: day bars: %w", err)
 	}
