@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -114,6 +115,9 @@ func TestSyncCommand(t *testing.T) {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
 		}
+	}
+	if regexp.MustCompile(`rows in 0s`).MatchString(summary) {
+		t.Errorf("summary without a duration:\n%s", summary)
 	}
 	counts, err = st.Counts(context.Background())
 	if err != nil {

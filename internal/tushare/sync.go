@@ -172,7 +172,12 @@ func (s *Syncer) Run(ctx context.Context, opt Options) (Summary, error) {
 	}
 	begin := now()
 	sum := Summary{Rows: map[string]int{}, Dates: map[string]int{}}
-	defer func() { sum.Duration = now().Sub(begin) }()
+	err := s.run(ctx, opt, &sum, now)
+	sum.Duration = now().Sub(begin)
+	return sum, err
+}
+
+func (s *Syncer) run(ctx context.Context, opt Options, sum *Summary, now func() time.Time) error {
 	log := s.Logger
 	if log == nil {
 		log = slog.Default()
@@ -194,7 +199,7 @@ func (s *Syncer) Run(ctx context.Context, opt Options) (Summary, error) {
 		end = Today(now())
 	}
 	if !opt.Start.IsZero() && opt.Start.After(end) {
-		return sum, fmt.Errorf("start %s is after end %s", market.FormatDate(opt.Start), market.FormatDate(end))
+		return fmt.Errorf("start %s is after end %s", market.FormatDate(opt.Start), market.FormatDate(end))
 	}
 
 	// Reference data, whole: a few calls each.
@@ -205,27 +210,27 @@ func (s *Syncer) Run(ctx context.Context, opt Options) (Summary, error) {
 		b, bad, err := s.fetchReference(ctx, lookup(name), log)
 		sum.BadRows += bad
 		if err != nil {
-			return sum, err
+			return err
 		}
 		if err := b.Write(ctx, s.Store); err != nil {
-			return sum, fmt.Errorf("%s: %w", name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		sum.Rows[name] += b.Len()
 		log.Info("sync: reference data stored", "dataset", name, "rows", b.Len())
 	}
 	if !selected(TradeCal) && len(dated) == 0 {
-		return sum, nil
+		return nil
 	}
 	// The calendar plans the dates, so it is fetched even when it is not
 	// one of the datasets to store.
 	cal, bad, err := s.fetch(ctx, lookup(TradeCal), map[string]any{"exchange": "SSE"}, log)
 	sum.BadRows += bad
 	if err != nil {
-		return sum, err
+		return err
 	}
 	if selected(TradeCal) {
 		if err := cal.Write(ctx, s.Store); err != nil {
-			return sum, fmt.Errorf("trade_cal: %w", err)
+			return fmt.Errorf("trade_cal: %w", err)
 		}
 		sum.Rows[TradeCal] += cal.Len()
 		log.Info("sync: trading calendar stored", "rows", cal.Len())
@@ -237,7 +242,7 @@ func (s *Syncer) Run(ctx context.Context, opt Options) (Summary, error) {
 	for i, d := range dated {
 		done, err := s.Store.SyncedDates(ctx, d.name)
 		if err != nil {
-			return sum, fmt.Errorf("%s: read sync state: %w", d.name, err)
+			return fmt.Errorf("%s: read sync state: %w", d.name, err)
 		}
 		start := opt.Start
 		if start.IsZero() {
@@ -302,9 +307,9 @@ func (s *Syncer) Run(ctx context.Context, opt Options) (Summary, error) {
 	}
 	slices.SortFunc(sum.Changed, time.Time.Compare)
 	if err != nil && ctx.Err() != nil {
-		return sum, ctx.Err()
+		return ctx.Err()
 	}
-	return sum, err
+	return err
 }
 
 // syncDate fetches, stores and records one dataset on one trade date and
