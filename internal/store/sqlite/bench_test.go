@@ -224,6 +224,23 @@ func BenchmarkHotStocks(b *testing.B) {
 		st, dates := openBig(b)
 		benchHot(b, st, dates[len(dates)-1])
 	})
+	// A fresh connection pool each time: SQLite's page cache is empty (the
+	// OS file cache is not), as for the first request after a start.
+	b.Run("days=1000/fresh-open", func(b *testing.B) {
+		_, dates := openBig(b)
+		ctx := context.Background()
+		for b.Loop() {
+			st, err := Open(ctx, bigDB.path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			hs, err := st.HotStocks(ctx, dates[len(dates)-1], market.SortAmount, 20)
+			st.Close()
+			if err != nil || len(hs) != 20 {
+				b.Fatalf("HotStocks: %d rows, %v", len(hs), err)
+			}
+		}
+	})
 }
 
 func benchDayBars(b *testing.B, st *Store, date time.Time) {
