@@ -57,6 +57,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("sqlite: empty path")
 	}
+	// Every pooled connection would get its own empty in-memory database.
+	if strings.Contains(path, ":memory:") || strings.Contains(path, "?") {
+		return nil, fmt.Errorf("sqlite: %q: want a plain file path (no :memory:, no query string)", path)
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("sqlite: create folder of %s: %w", path, err)

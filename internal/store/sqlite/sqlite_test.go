@@ -41,6 +41,8 @@ func TestOpenRefusesBadPaths(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, path string }{
 		{"empty", ""},
+		{"in memory", ":memory:"},
+		{"query string", filepath.Join(dir, "x.db?_pragma=foreign_keys(1)")},
 		{"parent is a file", filepath.Join(file, "stock.db")},
 		{"path is a folder", dir},
 		{"not a database", file},
