@@ -120,16 +120,18 @@ stockd_bin() {
 	echo "$bin"
 }
 
-# stockd runs in STATE (so a developer's ./.env is not read) with the settings the compose files give it.
-stockd_run() {
-	(cd "$STATE" && env -u SQLITE_PATH -u WEB_DIR \
-		HTTP_ADDR="127.0.0.1:$P_BACK" \
-		CLICKHOUSE_HOST=127.0.0.1 CLICKHOUSE_PORT="$P_CH_TCP" CLICKHOUSE_HTTP_PORT="$P_CH_HTTP" \
-		CLICKHOUSE_USER=default CLICKHOUSE_PASSWORD= CLICKHOUSE_DATABASE=stock_data \
-		REDIS_HOST=127.0.0.1 REDIS_PORT="$P_REDIS" REDIS_PASSWORD="$(redis_password)" REDIS_DB=1 \
-		CACHE_PREFIX=stock: LOG_LEVEL="${LOG_LEVEL:-info}" LOG_FORMAT="${LOG_FORMAT:-text}" \
-		"$@")
+# stockd runs in STATE (so a developer's ./.env is not read) with the settings the compose files
+# give it. `env` execs stockd, so a pid taken with $! is stockd's own.
+STOCKD_ENV=()
+stockd_env() {
+	STOCKD_ENV=(-C "$STATE" -u SQLITE_PATH -u WEB_DIR
+		HTTP_ADDR="127.0.0.1:$P_BACK"
+		CLICKHOUSE_HOST=127.0.0.1 CLICKHOUSE_PORT="$P_CH_TCP" CLICKHOUSE_HTTP_PORT="$P_CH_HTTP"
+		CLICKHOUSE_USER=default CLICKHOUSE_PASSWORD= CLICKHOUSE_DATABASE=stock_data
+		REDIS_HOST=127.0.0.1 REDIS_PORT="$P_REDIS" REDIS_PASSWORD="$(redis_password)" REDIS_DB=1
+		CACHE_PREFIX=stock: LOG_LEVEL="${LOG_LEVEL:-info}" LOG_FORMAT="${LOG_FORMAT:-text}")
 }
+stockd_run() { stockd_env; env "${STOCKD_ENV[@]}" "$@"; }
 
 start_backend() {
 	alive stockd && { log "stockd already running"; return; }
@@ -148,9 +150,14 @@ start_backend() {
 serve_backend() {
 	local bin
 	bin=$(cat "$STATE/stockd.bin")
-	stockd_run "$bin" serve >>"$STATE/log/stockd.log" 2>&1 &
+	if curl -fsS --max-time 2 "http://127.0.0.1:$P_BACK/health" >/dev/null 2>&1; then
+		die "port $P_BACK already answers /health: another stockd is running (STACK_PORT_BACKEND picks another port)"
+	fi
+	stockd_env
+	env "${STOCKD_ENV[@]}" "$bin" serve >>"$STATE/log/stockd.log" 2>&1 &
 	echo $! >"$STATE/stockd.pid"
 	wait_for stockd 30 curl -fsS "http://127.0.0.1:$P_BACK/health"
+	alive stockd || die "stockd exited; see $STATE/log/stockd.log"
 	log "stockd http://127.0.0.1:$P_BACK"
 }
 
@@ -233,6 +240,9 @@ down)
 	;;
 restart-backend)
 	stop_one stockd
+	if curl -fsS "http://127.0.0.1:$P_BACK/health" >/dev/null 2>&1; then
+		die "something still answers on :$P_BACK after stopping stockd"
+	fi
 	serve_backend
 	;;
 status)
