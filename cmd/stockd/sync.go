@@ -97,6 +97,10 @@ func runSync(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("interrupted (%w): run `stockd sync` again to resume; completed dates are kept", ctx.Err())
 	}
+	if err == nil && len(sum.Unavailable) == len(opt.Datasets) {
+		return fmt.Errorf("no dataset could be synced: the account's points do not allow %s (see https://tushare.pro/document/1?doc_id=108)",
+			strings.Join(opt.Datasets, ", "))
+	}
 	return err
 }
 
@@ -137,4 +141,9 @@ func printSyncSummary(w io.Writer, kind string, sum tushare.Summary) {
 		fmt.Fprintf(w, "; %d malformed rows left out (see the log)", sum.BadRows)
 	}
 	fmt.Fprintln(w)
+	for _, name := range tushare.DatasetNames() {
+		if msg, ok := sum.Unavailable[name]; ok {
+			fmt.Fprintf(w, "skipped %s: %s\n", name, msg)
+		}
+	}
 }

@@ -126,4 +126,15 @@ func TestSyncCommand(t *testing.T) {
 	if counts["daily"] != int64(daily) || counts["etf_daily"] != 10 {
 		t.Errorf("counts after sync: %v", counts)
 	}
+
+	// Too few points for an interface: it is skipped and named; when
+	// nothing at all could be synced the command fails.
+	srv.SetFaults("daily", tusharetest.Faults{NoAccess: true})
+	summary, err = runSyncCmd(t, env, "--datasets", "daily,adj_factor", "--start", "20251201", "--end", "20251218")
+	if err != nil || !strings.Contains(summary, "skipped daily: "+tusharetest.MsgNoAccess) {
+		t.Errorf("one dataset refused: err = %v, summary:\n%s", err, summary)
+	}
+	if _, err := runSyncCmd(t, env, "--datasets", "daily", "--start", "20251201", "--end", "20251218"); err == nil || !strings.Contains(err.Error(), "no dataset could be synced") {
+		t.Errorf("every dataset refused: err = %v", err)
+	}
 }

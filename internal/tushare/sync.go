@@ -131,11 +131,14 @@ type Summary struct {
 	Dates map[string]int // trade dates written per dated dataset
 	// Changed lists the distinct trade dates that got new bars, oldest
 	// first: the days whose cached answers are stale.
-	Changed  []time.Time
-	Skipped  int // (dataset, date) pairs already complete before the run
-	Empty    int // open dates the server had no rows for yet (not marked done)
-	BadRows  int // rows the decoder rejected, left out and logged
-	Duration time.Duration
+	Changed []time.Time
+	Skipped int // (dataset, date) pairs already complete before the run
+	Empty   int // open dates the server had no rows for yet (not marked done)
+	BadRows int // rows the decoder rejected, left out and logged
+	// Unavailable maps datasets the account's points do not reach to the
+	// server's message; the sync went on without them.
+	Unavailable map[string]string
+	Duration    time.Duration
 }
 
 // TotalRows is the number of rows written.
@@ -202,15 +205,35 @@ func (s *Syncer) run(ctx context.Context, opt Options, sum *Summary, now func() 
 		return fmt.Errorf("start %s is after end %s", market.FormatDate(opt.Start), market.FormatDate(end))
 	}
 
-	// Reference data, whole: a few calls each.
+	// Reference data, whole: a few calls each. The fund list is fetched
+	// for fund_daily too, even when it is not stored: fund_daily answers
+	// every exchange-traded fund (LOFs, closed-end funds), and only the
+	// ETFs among them belong in etf_daily.
+	var etfCodes map[string]bool
 	for _, name := range []string{StockBasic, ETFBasic} {
-		if !selected(name) {
+		store := selected(name)
+		if !store && !(name == ETFBasic && selected(FundDaily)) {
 			continue
 		}
 		b, bad, err := s.fetchReference(ctx, lookup(name), log)
 		sum.BadRows += bad
+		if errors.Is(err, ErrNoPermission) {
+			if store {
+				s.unavailable(sum, name, err, log)
+			}
+			continue
+		}
 		if err != nil {
 			return err
+		}
+		if name == ETFBasic {
+			etfCodes = make(map[string]bool, len(b.ETFs))
+			for _, e := range b.ETFs {
+				etfCodes[e.TSCode] = true
+			}
+		}
+		if !store {
+			continue
 		}
 		if err := b.Write(ctx, s.Store); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -280,7 +303,13 @@ func (s *Syncer) run(ctx context.Context, opt Options, sum *Summary, now func() 
 	for i, d := range dated {
 		g.Go(func() error {
 			for _, date := range plans[i] {
-				n, bad, err := s.syncDate(gctx, d, date, log)
+				n, bad, err := s.syncDate(gctx, d, date, etfCodes, log)
+				if errors.Is(err, ErrNoPermission) {
+					mu.Lock()
+					s.unavailable(sum, d.name, err, log)
+					mu.Unlock()
+					return nil // the other datasets go on
+				}
 				mu.Lock()
 				sum.BadRows += bad
 				if err == nil {
@@ -315,11 +344,14 @@ func (s *Syncer) run(ctx context.Context, opt Options, sum *Summary, now func() 
 // syncDate fetches, stores and records one dataset on one trade date and
 // returns the rows stored. Zero rows are not recorded: the day's data is not
 // published yet (a sync before the evening), and the next run asks again.
-func (s *Syncer) syncDate(ctx context.Context, d dataset, date time.Time, log *slog.Logger) (rows, bad int, err error) {
+func (s *Syncer) syncDate(ctx context.Context, d dataset, date time.Time, etfCodes map[string]bool, log *slog.Logger) (rows, bad int, err error) {
 	day := date.Format("20060102")
 	b, bad, err := s.fetch(ctx, d, map[string]any{"trade_date": day}, log)
 	if err != nil {
 		return 0, bad, fmt.Errorf("%s %s: %w", d.name, day, err)
+	}
+	if d.name == FundDaily && etfCodes != nil {
+		b.ETFDaily = slices.DeleteFunc(b.ETFDaily, func(r market.DailyBar) bool { return !etfCodes[r.TSCode] })
 	}
 	// A row of another date would make sync_state lie about this one.
 	for _, t := range b.TradeDates() {
@@ -343,6 +375,21 @@ func (s *Syncer) syncDate(ctx context.Context, d dataset, date time.Time, log *s
 	return b.Len(), bad, nil
 }
 
+// unavailable records a dataset the account's points do not reach; the
+// rest of the sync goes on without it.
+func (s *Syncer) unavailable(sum *Summary, name string, err error, log *slog.Logger) {
+	if sum.Unavailable == nil {
+		sum.Unavailable = map[string]string{}
+	}
+	var apiErr *APIError
+	msg := err.Error()
+	if errors.As(err, &apiErr) {
+		msg = apiErr.Msg
+	}
+	sum.Unavailable[name] = msg
+	log.Warn("sync: dataset skipped: the account's points do not allow it", "dataset", name, "err", err)
+}
+
 // fetchReference gets a whole reference table: listed, delisted and
 // paused-listing rows (Tushare answers only listed ones unless asked).
 func (s *Syncer) fetchReference(ctx context.Context, d dataset, log *slog.Logger) (ingest.Batch, int, error) {
@@ -356,6 +403,8 @@ func (s *Syncer) fetchReference(ctx context.Context, d dataset, log *slog.Logger
 			fb := d
 			fb.api, fb.fields = "fund_basic", fundBasicFields
 			b, n, err = s.fetch(ctx, fb, map[string]any{"market": "E"}, log)
+			// fund_basic lists every listed fund; ETFs say so in the name.
+			b.ETFs = slices.DeleteFunc(b.ETFs, func(e market.ETF) bool { return !strings.Contains(strings.ToUpper(e.Name), "ETF") })
 			return b, bad + n, err
 		}
 		if err != nil {

@@ -532,3 +532,62 @@ func BenchmarkSync(b *testing.B) {
 		})
 	}
 }
+
+// TestFundDailyKeepsETFsOnly: fund_daily answers LOFs too; only the funds
+// etf_basic lists reach etf_daily, even when etf_basic is not stored.
+func TestFundDailyKeepsETFsOnly(t *testing.T) {
+	const etfs, days = 8, 2
+	srv := newServer(t, tusharetest.Options{ETFs: etfs, ETFDays: days})
+	_, bars := srv.Rows("fund_daily")
+	if len(bars) <= etfs*days {
+		t.Fatalf("the fake serves %d fund bars: no LOF to leave out", len(bars))
+	}
+	st := openSQLite(t)
+	sum, err := newSyncer(srv, st).Run(context.Background(), Options{Datasets: []string{FundDaily}, Start: lastOpenDays(t, days)[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, err := st.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts["etf_daily"] != etfs*days || sum.Rows[FundDaily] != etfs*days || counts["etf_basic"] != 0 {
+		t.Errorf("counts %v, summary %v: want %d ETF bars and no etf_basic rows", counts, sum.Rows, etfs*days)
+	}
+	hot, err := st.HotETFs(context.Background(), snapshotDay, market.SortAmount, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hot {
+		if strings.HasPrefix(h.TSCode, "16") {
+			t.Errorf("LOF %s stored as an ETF", h.TSCode)
+		}
+	}
+}
+
+// TestSyncUnavailableDataset: an interface the account's points do not
+// reach is reported and skipped; the others are synced.
+func TestSyncUnavailableDataset(t *testing.T) {
+	ctx := context.Background()
+	srv := newServer(t, tusharetest.Options{})
+	srv.SetFaults("daily_basic", tusharetest.Faults{NoAccess: true})
+	st := openSQLite(t)
+	// Three open days: after the first refusal the other two are not asked.
+	sum, err := newSyncer(srv, st).Run(ctx, Options{Datasets: []string{Daily, DailyBasic}, Start: lastOpenDays(t, 3)[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Unavailable[DailyBasic] != tusharetest.MsgNoAccess || len(sum.Unavailable) != 1 {
+		t.Errorf("unavailable = %v", sum.Unavailable)
+	}
+	counts, _ := st.Counts(ctx)
+	if counts["daily"] == 0 || counts["daily_basic"] != 0 {
+		t.Errorf("counts = %v", counts)
+	}
+	if done, _ := st.SyncedDates(ctx, DailyBasic); len(done) != 0 {
+		t.Errorf("daily_basic marked synced on %v", done)
+	}
+	if n := srv.Calls("daily_basic"); n != 1 {
+		t.Errorf("daily_basic asked %d times after a no-access answer", n)
+	}
+}

@@ -95,9 +95,9 @@ func Start(opt Options) (*Server, error) {
 		s.tables[api] = tb
 	}
 	s.fixCalendar()
-	etfs, bars := generateETFs(opt.ETFs, s.lastOpenDays(opt.ETFDays))
+	etfs, lofs, bars := generateETFs(opt.ETFs, s.lastOpenDays(opt.ETFDays))
 	s.tables["etf_basic"] = etfs
-	s.tables["fund_basic"] = fundBasic(etfs)
+	s.tables["fund_basic"] = fundBasic(etfs, lofs)
 	s.tables["fund_daily"] = bars
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s, nil
