@@ -29,8 +29,18 @@ skip() { printf 'skip  %s: %s\n' "$1" "$2"; }
 rcli() { REDISCLI_AUTH=${REDIS_PASSWORD:-} redis-cli -h "$RH" -p "$RP" --no-auth-warning "$@"; }
 chq() { curl -fsS --max-time 10 -u "$CH_USER:$CH_PASS" "$CH" --data-binary "$1"; }
 code() { curl -s -o /dev/null --max-time 10 -w '%{http_code}' "$@"; }
-json_get() { # file, jq path
+json_get() { # file, jq path (.a.b.c); jq, else python3, else a grep for the last key's string value
 	if command -v jq >/dev/null; then jq -er "$2 // empty" <"$1" 2>/dev/null; return; fi
+	if ! command -v python3 >/dev/null; then
+		local key=${2##*.} scope
+		scope=$(echo "$2" | awk -F. '{print $(NF-1)}')
+		if [ -n "$scope" ] && [ "$scope" != "$key" ]; then
+			grep -oE "\"$scope\"[[:space:]]*:[[:space:]]*\{[^}]*\"$key\"[[:space:]]*:[[:space:]]*\"[^\"]*\"" "$1" | grep -oE '"[^"]*"$' | tr -d '"'
+		else
+			grep -oE "\"$key\"[[:space:]]*:[[:space:]]*\"[^\"]*\"" "$1" | head -n 1 | grep -oE '"[^"]*"$' | tr -d '"'
+		fi
+		return
+	fi
 	python3 - "$1" "$2" <<'PY' 2>/dev/null
 import json, sys
 v = json.load(open(sys.argv[1]))

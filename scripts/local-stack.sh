@@ -108,8 +108,8 @@ start_redis() {
 }
 
 stockd_bin() {
-	if [ -n "${STOCKD_BIN:-}" ]; then
-		echo "$STOCKD_BIN"
+	if [ -n "${STOCKD_BIN:-}" ]; then # relative to the repository root
+		case $STOCKD_BIN in /*) echo "$STOCKD_BIN" ;; *) echo "$ROOT/$STOCKD_BIN" ;; esac
 		return
 	fi
 	local bin=$STATE/bin/stockd

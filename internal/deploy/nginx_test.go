@@ -141,10 +141,13 @@ func TestNginxConfigValid(t *testing.T) {
 }
 
 // buildStockd builds ./cmd/stockd into a temp dir (flags as `make build`, so the build cache is
-// shared), or uses STOCKD_BIN when set. A backend that does not build fails the test.
+// shared), or uses STOCKD_BIN when set (e.g. bin/stockd after `make build`). A backend that does not build fails the test.
 func buildStockd(t *testing.T) string {
 	t.Helper()
-	if bin := os.Getenv("STOCKD_BIN"); bin != "" {
+	if bin := os.Getenv("STOCKD_BIN"); bin != "" { // relative to the repository root
+		if !filepath.IsAbs(bin) {
+			bin = filepath.Join(repoRoot(t), bin)
+		}
 		return bin
 	}
 	bin := filepath.Join(t.TempDir(), "stockd")
