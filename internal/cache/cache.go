@@ -18,6 +18,8 @@ package cache
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -109,6 +111,7 @@ type Options struct {
 
 // Cache is a two-tier cache-aside. It is safe for concurrent use.
 type Cache struct {
+	id          string // names this Cache in its invalidation messages
 	prefix      string
 	matchPrefix string // prefix with glob metacharacters escaped, for SCAN MATCH
 	channel     string // pub/sub channel of invalidation patterns
@@ -160,6 +163,7 @@ func New(opts Options) (*Cache, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Cache{
+		id:          newID(),
 		prefix:      opts.Prefix,
 		matchPrefix: escapeGlob(opts.Prefix),
 		channel:     opts.Prefix + "invalidate",
@@ -552,11 +556,14 @@ func (c *Cache) unlinkMatching(ctx context.Context, pattern string) (int64, erro
 }
 
 // publish tells the other replicas to drop L1 entries matching patterns. A
-// lost message costs at most L1TTL of staleness there.
+// lost message costs at most L1TTL of staleness there. Each message is
+// "<sender id>\n<pattern>" so we can skip our own: dropping again would be
+// harmless for L1, but it would also bump gen and make loads that began
+// after the invalidation discard their fresh values.
 func (c *Cache) publish(ctx context.Context, patterns ...string) {
 	pipe := c.rdb.Pipeline()
 	for _, p := range patterns {
-		pipe.Publish(ctx, c.channel, p)
+		pipe.Publish(ctx, c.channel, c.id+"\n"+p)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		c.fail(ctx, "publish", err)
@@ -682,6 +689,12 @@ func (c *Cache) Close() error {
 		}
 	})
 	return err
+}
+
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails on Linux (crypto/rand docs)
+	return hex.EncodeToString(b[:])
 }
 
 // redisLogger sends go-redis's own log lines to slog at debug level.

@@ -321,7 +321,7 @@ func TestL1NeverOutlivesRedisEntry(t *testing.T) {
 func TestTwoReplicasInvalidateEachOthersL1(t *testing.T) {
 	prefix := uniquePrefix(t)
 	// L1TTL long: only the pub/sub message can empty B's L1 in time.
-	a, _ := newTestCache(t, Options{Prefix: prefix, L1Size: 100, L1TTL: time.Minute})
+	a, raw := newTestCache(t, Options{Prefix: prefix, L1Size: 100, L1TTL: time.Minute})
 	b, _ := newTestCache(t, Options{Prefix: prefix, L1Size: 100, L1TTL: time.Minute})
 	ctx := context.Background()
 
@@ -374,6 +374,15 @@ func TestTwoReplicasInvalidateEachOthersL1(t *testing.T) {
 	if _, ok := b.l1.GetIfPresent(keys[0]); !ok {
 		t.Error("Delete of one key dropped another key in B")
 	}
+
+	// A bare pattern published by an operator (redis-cli PUBLISH) works too.
+	if err := raw.Publish(ctx, prefix+"invalidate", "overview:*").Err(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "B drops its copy after a bare PUBLISH", func() bool {
+		_, ok := b.l1.GetIfPresent(keys[0])
+		return !ok
+	})
 }
 
 func TestInvalidationWhileRedisDownIsReplayed(t *testing.T) {
@@ -614,5 +623,48 @@ func TestParseMemory(t *testing.T) {
 	}
 	if u, m := parseMemory("garbage\nused_memory:x\n"); u != 0 || m != 0 {
 		t.Errorf("parseMemory(garbage) = %d, %d", u, m)
+	}
+}
+
+// TestInvalidationDuringLoadDiscardsTheLoad: a load that read the store
+// before an invalidation must not write its value back after it, and
+// callers arriving after the invalidation must not join that load.
+func TestInvalidationDuringLoadDiscardsTheLoad(t *testing.T) {
+	c, raw := newTestCache(t, Options{L1Size: 100})
+	ctx := context.Background()
+	release := make(chan struct{})
+	started := make(chan struct{})
+	oldDone := make(chan []byte, 1)
+	go func() {
+		v, _ := c.Load(ctx, "workflow:list:true", time.Minute, func(context.Context) ([]byte, error) {
+			close(started)
+			<-release
+			return []byte("old"), nil
+		})
+		oldDone <- v
+	}()
+	<-started
+	if _, err := c.DeletePattern(ctx, "workflow:*"); err != nil {
+		t.Fatal(err)
+	}
+	// A caller after the invalidation gets a flight of its own (were it to
+	// join the old one, it would wait for release and time out).
+	waitCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	fresh, err := c.Load(waitCtx, "workflow:list:true", time.Minute, func(context.Context) ([]byte, error) {
+		return []byte("new"), nil
+	})
+	if err != nil || string(fresh) != "new" {
+		t.Fatalf("Load after invalidation = %q, %v; want new (not the in-flight old load)", fresh, err)
+	}
+	close(release)
+	if v := <-oldDone; string(v) != "old" {
+		t.Errorf("the in-flight caller got %q, want its own load's old", v)
+	}
+	if v, _ := raw.Get(ctx, c.prefix+"workflow:list:true").Result(); v != "new" {
+		t.Errorf("Redis holds %q after the stale load finished, want new", v)
+	}
+	if e, ok := c.l1.GetIfPresent("workflow:list:true"); !ok || string(e.val) != "new" {
+		t.Errorf("L1 holds %q (present %v), want new", e.val, ok)
 	}
 }

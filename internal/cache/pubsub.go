@@ -3,6 +3,7 @@ package cache
 import (
 	"errors"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,8 +15,8 @@ import (
 const subIdle = 15 * time.Second
 
 // subscribe keeps one subscription to the invalidation channel alive for the
-// life of the Cache and drops the L1 entries each message names. Our own
-// messages come back too; dropping twice is harmless.
+// life of the Cache and drops the L1 entries each message names, skipping
+// the messages this Cache sent itself.
 func (c *Cache) subscribe() {
 	defer c.wg.Done()
 	first := true
@@ -71,8 +72,15 @@ func (c *Cache) receive(ps *redis.PubSub) {
 		}
 		pinged = false
 		if m, ok := msg.(*redis.Message); ok {
+			pattern := m.Payload
+			if sender, p, ok := strings.Cut(m.Payload, "\n"); ok {
+				if sender == c.id {
+					continue
+				}
+				pattern = p
+			}
 			c.gen.Add(1)
-			c.dropL1Matching(m.Payload)
+			c.dropL1Matching(pattern)
 		}
 	}
 }
