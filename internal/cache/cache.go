@@ -186,16 +186,24 @@ func New(opts Options) (*Cache, error) {
 		// single huge answer cannot flush everything else.
 		c.l1MaxEntry = int(min(opts.L1MaxBytes/8, int64(^uint32(0))))
 	}
+	if opts.RedisAddr == "" {
+		close(c.subscribed)
+	} else {
+		c.connect(opts)
+	}
+	// Last, so that a scrape never sees a half-built Cache.
 	if opts.Registerer != nil {
 		if err := opts.Registerer.Register(collector{c}); err != nil {
-			cancel()
+			c.Close()
 			return nil, fmt.Errorf("cache: register metrics: %w", err)
 		}
 	}
-	if opts.RedisAddr == "" {
-		close(c.subscribed)
-		return c, nil
-	}
+	return c, nil
+}
+
+// connect sets up the Redis client, checks Redis once (briefly: a down Redis
+// only opens the breaker) and starts the subscriber.
+func (c *Cache) connect(opts Options) {
 
 	// go-redis logs each failed dial itself; route that to debug so an
 	// outage shows as our one warning, not a line per probe.
@@ -219,7 +227,7 @@ func New(opts Options) (*Cache, error) {
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	})
 
-	pingCtx, pingCancel := context.WithTimeout(ctx, 2*redisIOTimeout+redisDialTimeout)
+	pingCtx, pingCancel := context.WithTimeout(c.ctx, 2*redisIOTimeout+redisDialTimeout)
 	err := c.rdb.Ping(pingCtx).Err()
 	pingCancel()
 	if err == nil {
@@ -232,7 +240,6 @@ func New(opts Options) (*Cache, error) {
 	}
 	c.wg.Add(1)
 	go c.subscribe()
-	return c, nil
 }
 
 func (o *Options) setDefaults() error {
