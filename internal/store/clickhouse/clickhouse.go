@@ -189,7 +189,7 @@ func fromDate(t time.Time) time.Time {
 
 // Dates outside what a ClickHouse Date holds would wrap around silently.
 var (
-	minDate = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	minDate = time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC) // 1970-01-01 reads back as "no date"
 	maxDate = time.Date(2105, 12, 31, 0, 0, 0, 0, time.UTC)
 )
 
@@ -201,7 +201,7 @@ func checkDate(field string, t time.Time, required bool) error {
 		return nil
 	}
 	if t.Before(minDate) || t.After(maxDate) {
-		return fmt.Errorf("%s %s is out of range 1970-01-01..2105-12-31", field, market.FormatDate(t))
+		return fmt.Errorf("%s %s is out of range 1970-01-02..2105-12-31", field, market.FormatDate(t))
 	}
 	return nil
 }
