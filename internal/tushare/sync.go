@@ -360,7 +360,8 @@ func (s *Syncer) syncDate(ctx context.Context, d dataset, date time.Time, etfCod
 		}
 	}
 	if b.Len() == 0 {
-		log.Info("sync: no data yet", "dataset", d.name, "date", market.FormatDate(date))
+		// Counted in the summary; a line each would bury the progress bar.
+		log.Debug("sync: no data yet", "dataset", d.name, "date", market.FormatDate(date))
 		return 0, bad, nil
 	}
 	if err := b.Write(ctx, s.Store); err != nil {
