@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -367,4 +368,94 @@ func num(t *testing.T, s string) float64 {
 		t.Fatalf("number %q: %v", s, err)
 	}
 	return v
+}
+
+func TestMonthChunks(t *testing.T) {
+	month := func(k int) time.Time { return time.Date(2000, time.Month(1+k), 15, 0, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		name   string
+		months []int // month offset of each row
+		chunks int
+	}{
+		{"empty", nil, 1},
+		{"one day", []int{0, 0, 0}, 1},
+		{"exactly the limit", seq(maxMonthsPerInsert), 1},
+		{"one month over", seq(maxMonthsPerInsert + 1), 2},
+		{"twenty years, twice, shuffled", append(reverse(seq(240)), seq(240)...), 3},
+	} {
+		got := monthChunks(len(tc.months), func(i int) time.Time { return month(tc.months[i]) })
+		if len(got) != tc.chunks {
+			t.Errorf("%s: %d chunks, want %d", tc.name, len(got), tc.chunks)
+		}
+		seen := make([]int, len(tc.months))
+		monthChunk := map[int]int{}
+		for c, idx := range got {
+			spanned := map[int]bool{}
+			for _, i := range idx {
+				seen[i]++
+				spanned[tc.months[i]] = true
+				if prev, ok := monthChunk[tc.months[i]]; ok && prev != c {
+					t.Errorf("%s: month %d split over chunks %d and %d", tc.name, tc.months[i], prev, c)
+				}
+				monthChunk[tc.months[i]] = c
+			}
+			if len(spanned) > maxMonthsPerInsert {
+				t.Errorf("%s: chunk %d spans %d months", tc.name, c, len(spanned))
+			}
+		}
+		for i, n := range seen {
+			if n != 1 {
+				t.Errorf("%s: row %d appears in %d chunks", tc.name, i, n)
+			}
+		}
+	}
+}
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+func reverse(s []int) []int {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
+}
+
+// TestLongHistoryInOneCall puts 20 years of one stock in one call (more
+// months than one INSERT may span on ClickHouse ≥ 19), including a changed
+// copy of every bar later in the same call, and reads back one bar per day
+// with the later values.
+func TestLongHistoryInOneCall(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	var bars []market.DailyBar
+	var factors []market.AdjFactor
+	for pass := range 2 {
+		for d := time.Date(2005, 1, 3, 0, 0, 0, 0, time.UTC); d.Year() < 2025; d = d.AddDate(0, 0, 7) {
+			bars = append(bars, market.DailyBar{TSCode: "600519.SH", TradeDate: d, Close: float64(pass), Amount: 1})
+			factors = append(factors, market.AdjFactor{TSCode: "600519.SH", TradeDate: d, Factor: float64(1 + pass)})
+		}
+	}
+	if err := st.PutDaily(ctx, bars); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutAdjFactors(ctx, factors); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Bars(ctx, "600519.SH", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(bars)/2 {
+		t.Fatalf("Bars: %d, want %d", len(got), len(bars)/2)
+	}
+	for _, b := range got {
+		if b.Close != 1 || b.AdjFactor != 2 {
+			t.Fatalf("bar %s = close %v factor %v; want the later copy (1, 2)", market.FormatDate(b.TradeDate), b.Close, b.AdjFactor)
+		}
+	}
 }

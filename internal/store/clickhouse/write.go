@@ -10,12 +10,15 @@ import (
 	"github.com/stockdatasource/stockd/internal/market"
 )
 
-// Each Put is one INSERT of one block: rows are checked first, then appended
-// column by column (much cheaper than row by row) and sent together. A block
-// below max_insert_block_size (1,048,576 rows) is written whole or not at
-// all; a block that spans several months becomes one part per month, which
-// the server writes together — in practice one call is one unit, but callers
-// loading millions of rows should call once per day or per month.
+// Each Put checks every row first, so a bad row refuses the whole call before
+// anything is sent. The rows then go as one INSERT of one block, appended
+// column by column (much cheaper than row by row). A block below
+// max_insert_block_size (1,048,576 rows) is written whole or not at all,
+// one part per month it spans, which the server writes together. Two limits
+// on "one call is one unit": a call spanning more than 100 months (a whole
+// history at once) is sent as one INSERT per 100 months (see monthChunks),
+// and a call above max_insert_block_size rows may be split by the server;
+// loaders should put one day or one month per call anyway.
 
 // insert prepares an INSERT with an explicit column list — 18.16 needs it —
 // fills it with fill and sends it.
@@ -108,27 +111,37 @@ func (s *Store) putBars(ctx context.Context, table string, rows []market.DailyBa
 	if len(rows) == 0 {
 		return nil
 	}
-	n := len(rows)
-	var (
-		codes                       = make([]string, n)
-		dates                       = make([]time.Time, n)
-		open, high, low, close, pre = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-		change, pctChg, vol, amount = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-	)
 	for i, r := range rows {
 		if err := checkKey(i, r.TSCode, r.TradeDate); err != nil {
 			return fmt.Errorf("put %s: %w", table, err)
 		}
-		codes[i], dates[i] = r.TSCode, r.TradeDate
-		open[i], high[i], low[i], close[i], pre[i] = r.Open, r.High, r.Low, r.Close, r.PreClose
-		change[i], pctChg[i], vol[i], amount[i] = r.Change, r.PctChg, r.Vol, r.Amount
 	}
-	versions := versionColumn(s.versions(n), n)
-	return s.insert(ctx, table,
-		"ts_code, trade_date, open, high, low, close, pre_close, change, pct_chg, vol, amount, version",
-		func(b driver.Batch) error {
-			return appendColumns(b, codes, dates, open, high, low, close, pre, change, pctChg, vol, amount, versions)
-		})
+	v := s.versions(len(rows))
+	for _, idx := range monthChunks(len(rows), func(i int) time.Time { return rows[i].TradeDate }) {
+		n := len(idx)
+		var (
+			codes                       = make([]string, n)
+			dates                       = make([]time.Time, n)
+			open, high, low, close, pre = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+			change, pctChg, vol, amount = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+			versions                    = make([]uint64, n)
+		)
+		for j, i := range idx {
+			r := rows[i]
+			codes[j], dates[j], versions[j] = r.TSCode, r.TradeDate, v+uint64(i)
+			open[j], high[j], low[j], close[j], pre[j] = r.Open, r.High, r.Low, r.Close, r.PreClose
+			change[j], pctChg[j], vol[j], amount[j] = r.Change, r.PctChg, r.Vol, r.Amount
+		}
+		err := s.insert(ctx, table,
+			"ts_code, trade_date, open, high, low, close, pre_close, change, pct_chg, vol, amount, version",
+			func(b driver.Batch) error {
+				return appendColumns(b, codes, dates, open, high, low, close, pre, change, pctChg, vol, amount, versions)
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PutDailyBasic upserts daily_basic rows; nil metrics are stored as NULL.
@@ -136,34 +149,42 @@ func (s *Store) PutDailyBasic(ctx context.Context, rows []market.DailyBasic) err
 	if len(rows) == 0 {
 		return nil
 	}
-	n := len(rows)
-	codes := make([]string, n)
-	dates := make([]time.Time, n)
-	// One slice per metric, in the order of the column list below.
-	metrics := make([][]*float64, 12)
-	for m := range metrics {
-		metrics[m] = make([]*float64, n)
-	}
 	for i, r := range rows {
 		if err := checkKey(i, r.TSCode, r.TradeDate); err != nil {
 			return fmt.Errorf("put daily_basic: %w", err)
 		}
-		codes[i], dates[i] = r.TSCode, r.TradeDate
-		for m, p := range []*float64{r.Close, r.TurnoverRate, r.VolumeRatio, r.PE, r.PETTM, r.PB, r.PS,
-			r.DvRatio, r.TotalShare, r.FloatShare, r.TotalMV, r.CircMV} {
-			metrics[m][i] = p
+	}
+	v := s.versions(len(rows))
+	for _, idx := range monthChunks(len(rows), func(i int) time.Time { return rows[i].TradeDate }) {
+		n := len(idx)
+		codes, dates, versions := make([]string, n), make([]time.Time, n), make([]uint64, n)
+		// One slice per metric, in the order of the column list below.
+		metrics := make([][]*float64, 12)
+		for m := range metrics {
+			metrics[m] = make([]*float64, n)
+		}
+		for j, i := range idx {
+			r := rows[i]
+			codes[j], dates[j], versions[j] = r.TSCode, r.TradeDate, v+uint64(i)
+			for m, p := range []*float64{r.Close, r.TurnoverRate, r.VolumeRatio, r.PE, r.PETTM, r.PB, r.PS,
+				r.DvRatio, r.TotalShare, r.FloatShare, r.TotalMV, r.CircMV} {
+				metrics[m][j] = p
+			}
+		}
+		cols := []any{codes, dates}
+		for _, m := range metrics {
+			cols = append(cols, m)
+		}
+		cols = append(cols, versions)
+		err := s.insert(ctx, "daily_basic",
+			"ts_code, trade_date, close, turnover_rate, volume_ratio, pe, pe_ttm, pb, ps, dv_ratio, "+
+				"total_share, float_share, total_mv, circ_mv, version",
+			func(b driver.Batch) error { return appendColumns(b, cols...) })
+		if err != nil {
+			return err
 		}
 	}
-	versions := versionColumn(s.versions(n), n)
-	cols := []any{codes, dates}
-	for _, m := range metrics {
-		cols = append(cols, m)
-	}
-	cols = append(cols, versions)
-	return s.insert(ctx, "daily_basic",
-		"ts_code, trade_date, close, turnover_rate, volume_ratio, pe, pe_ttm, pb, ps, dv_ratio, "+
-			"total_share, float_share, total_mv, circ_mv, version",
-		func(b driver.Batch) error { return appendColumns(b, cols...) })
+	return nil
 }
 
 // PutAdjFactors upserts adjustment factors.
@@ -171,17 +192,79 @@ func (s *Store) PutAdjFactors(ctx context.Context, rows []market.AdjFactor) erro
 	if len(rows) == 0 {
 		return nil
 	}
-	n := len(rows)
-	codes, dates, factors := make([]string, n), make([]time.Time, n), make([]float64, n)
 	for i, r := range rows {
 		if err := checkKey(i, r.TSCode, r.TradeDate); err != nil {
 			return fmt.Errorf("put adj_factor: %w", err)
 		}
-		codes[i], dates[i], factors[i] = r.TSCode, r.TradeDate, r.Factor
 	}
-	versions := versionColumn(s.versions(n), n)
-	return s.insert(ctx, "adj_factor", "ts_code, trade_date, adj_factor, version",
-		func(b driver.Batch) error { return appendColumns(b, codes, dates, factors, versions) })
+	v := s.versions(len(rows))
+	for _, idx := range monthChunks(len(rows), func(i int) time.Time { return rows[i].TradeDate }) {
+		n := len(idx)
+		codes, dates, factors, versions := make([]string, n), make([]time.Time, n), make([]float64, n), make([]uint64, n)
+		for j, i := range idx {
+			r := rows[i]
+			codes[j], dates[j], factors[j], versions[j] = r.TSCode, r.TradeDate, r.Factor, v+uint64(i)
+		}
+		err := s.insert(ctx, "adj_factor", "ts_code, trade_date, adj_factor, version",
+			func(b driver.Batch) error { return appendColumns(b, codes, dates, factors, versions) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxMonthsPerInsert keeps an INSERT into a month-partitioned table within
+// max_partitions_per_insert_block, which refuses blocks of more than 100
+// partitions since ClickHouse 19 (18.16 has no such limit).
+const maxMonthsPerInsert = 100
+
+// monthChunks splits the row indices 0..n-1 into groups that each span at
+// most maxMonthsPerInsert months. Nearly every call (a day, a month, a few
+// years) is one group holding every index in order; a longer history is
+// split by month, in order of first appearance, so the rows of one key —
+// which share a month — stay in one group.
+func monthChunks(n int, date func(i int) time.Time) [][]int {
+	monthOf := func(i int) int {
+		y, m, _ := date(i).Date()
+		return y*12 + int(m)
+	}
+	// Fast path: rows within a 100-month range cannot span more.
+	lo, hi := 0, -1
+	for i := range n {
+		k := monthOf(i)
+		if i == 0 || k < lo {
+			lo = k
+		}
+		if i == 0 || k > hi {
+			hi = k
+		}
+	}
+	if hi-lo < maxMonthsPerInsert {
+		all := make([]int, n)
+		for i := range all {
+			all[i] = i
+		}
+		return [][]int{all}
+	}
+	months := map[int][]int{}
+	var order []int
+	for i := range n {
+		k := monthOf(i)
+		if _, ok := months[k]; !ok {
+			order = append(order, k)
+		}
+		months[k] = append(months[k], i)
+	}
+	var chunks [][]int
+	for start := 0; start < len(order); start += maxMonthsPerInsert {
+		var idx []int
+		for _, key := range order[start:min(start+maxMonthsPerInsert, len(order))] {
+			idx = append(idx, months[key]...)
+		}
+		chunks = append(chunks, idx)
+	}
+	return chunks
 }
 
 // PutETFs upserts etf_basic rows.
