@@ -86,22 +86,57 @@ func runSync(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 		return err
 	}
 	defer st.Close()
-	client := tushare.NewClient(cfg.TushareURL, strings.TrimSpace(cfg.TushareToken), cfg.TushareRPM)
-	client.Logger = logger
-	s := &tushare.Syncer{Client: client, Store: st, Logger: logger}
+	s := newSyncer(cfg, st, logger)
 	if isTerminal(os.Stderr) {
 		s.Bar = os.Stderr
 	}
 	sum, err := s.Run(ctx, opt)
-	printSyncSummary(out, st.Kind(), sum)
+	// A run that failed before writing anything has nothing to sum up.
+	if err == nil || sum.TotalRows() > 0 || ctx.Err() != nil {
+		printSyncSummary(out, st.Kind(), sum)
+	}
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("interrupted (%w): run `stockd sync` again to resume; completed dates are kept", ctx.Err())
+	}
+	if errors.Is(err, tushare.ErrBadToken) {
+		return fmt.Errorf("%w\n  check TUSHARE_TOKEN: your token is on https://tushare.pro (个人主页 → 接口TOKEN)", err)
 	}
 	if err == nil && len(sum.Unavailable) == len(opt.Datasets) {
 		return fmt.Errorf("no dataset could be synced: the account's points do not allow %s (see https://tushare.pro/document/1?doc_id=108)",
 			strings.Join(opt.Datasets, ", "))
 	}
 	return err
+}
+
+// newSyncer wires a Tushare sync into st with the configured endpoint,
+// token and pace.
+func newSyncer(cfg config.Config, st tushare.Store, logger *slog.Logger) *tushare.Syncer {
+	client := tushare.NewClient(cfg.TushareURL, strings.TrimSpace(cfg.TushareToken), cfg.TushareRPM)
+	client.Logger = logger
+	return &tushare.Syncer{Client: client, Store: st, Logger: logger}
+}
+
+// startSyncSchedule runs the daily sync in the background when SYNC_AT is
+// set (HH:MM, Asia/Shanghai, Monday to Friday: on a holiday the calendar
+// plans no date, so the run only refreshes the reference lists). It makes no
+// Tushare call before the first scheduled time. onDate, when not nil, hears
+// of every (dataset, trade date) written, to drop cached answers.
+func startSyncSchedule(ctx context.Context, cfg config.Config, st tushare.Store, logger *slog.Logger, onDate func(dataset string, date time.Time)) {
+	if cfg.SyncAt == "" {
+		return
+	}
+	if strings.TrimSpace(cfg.TushareToken) == "" {
+		logger.Warn("SYNC_AT is set but TUSHARE_TOKEN is not: no scheduled sync")
+		return
+	}
+	s := newSyncer(cfg, st, logger)
+	s.OnDateWritten = onDate
+	run := func(ctx context.Context) error {
+		sum, err := s.Run(ctx, tushare.Options{})
+		logger.Info("scheduled sync", "rows", sum.TotalRows(), "dates", len(sum.Changed), "took", sum.Duration.Round(time.Second))
+		return err
+	}
+	go tushare.Schedule(ctx, cfg.SyncAt, tushare.Shanghai, run, nil, logger)
 }
 
 // isTerminal reports whether f is a character device (a terminal), where a

@@ -12,10 +12,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stockdatasource/stockd/internal/config"
 	"github.com/stockdatasource/stockd/internal/store/sqlite"
 	"github.com/stockdatasource/stockd/internal/testenv"
+	"github.com/stockdatasource/stockd/internal/tushare"
 	"github.com/stockdatasource/stockd/internal/tushare/tusharetest"
 )
 
@@ -136,5 +138,34 @@ func TestSyncCommand(t *testing.T) {
 	}
 	if _, err := runSyncCmd(t, env, "--datasets", "daily", "--start", "20251201", "--end", "20251218"); err == nil || !strings.Contains(err.Error(), "no dataset could be synced") {
 		t.Errorf("every dataset refused: err = %v", err)
+	}
+}
+
+// TestSyncScheduleMakesNoCallAtStart: serve with SYNC_AT set must not call
+// Tushare before the scheduled time.
+func TestSyncScheduleMakesNoCallAtStart(t *testing.T) {
+	srv := tusharetest.New(t, tusharetest.Options{Dir: testenv.Snapshot(t), Token: "tok"})
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "stock.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// The scheduled time is always a minute or more away.
+	at := time.Now().In(tushare.Shanghai).Add(-time.Minute).Format("15:04")
+	cfg, err := config.LoadFrom(func(k string) (string, bool) {
+		v, ok := map[string]string{"SYNC_AT": at, "TUSHARE_TOKEN": "tok", "TUSHARE_URL": srv.URL}[k]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	startSyncSchedule(ctx, cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	for _, api := range []string{"stock_basic", "trade_cal", "daily", "etf_basic"} {
+		if n := srv.Calls(api); n != 0 {
+			t.Errorf("%d calls of %s at start-up", n, api)
+		}
 	}
 }
