@@ -38,6 +38,13 @@ var pageSizes = map[string]int{
 
 const defaultPageSize = 2000
 
+// untilEmpty are the interfaces whose per-call cap is not documented: when
+// the server sends no has_more, a short page may still be a capped one, so
+// paging goes on until an empty page. They are reference lists fetched a
+// few times per sync, where one more call costs nothing; a truncated
+// calendar would silently drop trade dates from the plan.
+var untilEmpty = map[string]bool{"stock_basic": true, "trade_cal": true, "etf_basic": true, "fund_basic": true}
+
 // Client calls the Tushare Pro HTTP API. The zero value is not usable; make
 // one with NewClient and adjust the exported fields before the first call.
 type Client struct {
@@ -117,7 +124,8 @@ type answer struct {
 }
 
 // QueryAll fetches every row api answers for params, one page after the
-// other until a short page (or has_more=false when the server sends it).
+// other until has_more=false when the server sends it, else until a short
+// page (an empty one for the interfaces in untilEmpty).
 func (c *Client) QueryAll(ctx context.Context, api string, params map[string]any, fields []string) (*Table, error) {
 	size := c.PageSize
 	if size <= 0 {
@@ -148,7 +156,7 @@ func (c *Client) QueryAll(ctx context.Context, api string, params map[string]any
 		}
 		n := len(page.Items)
 		offset += n
-		more := n >= size
+		more := n >= size || untilEmpty[api]
 		if hasMore != nil {
 			more = *hasMore
 		}

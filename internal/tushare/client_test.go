@@ -287,3 +287,22 @@ func TestRestOfMinute(t *testing.T) {
 		t.Errorf("at :45 wait %v, want 16s", got)
 	}
 }
+
+// A reference list whose server caps pages below the asked size and sends
+// no has_more is still read whole: paging goes on to an empty page.
+func TestPagingReferenceUntilEmpty(t *testing.T) {
+	srv := newServer(t, tusharetest.Options{NoHasMore: true})
+	srv.SetFaults("trade_cal", tusharetest.Faults{MaxRows: 3000})
+	c := newTestClient(srv, testToken)
+	tb, err := c.QueryAll(context.Background(), "trade_cal", nil, []string{"cal_date"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(testenv.ReadCSV(t, "trade_cal.csv"))
+	if tb.Len() != want {
+		t.Fatalf("%d calendar days, the CSV has %d", tb.Len(), want)
+	}
+	if n, pages := srv.Calls("trade_cal"), (want+2999)/3000; n != pages+1 {
+		t.Errorf("%d calls, want %d pages and one empty page", n, pages)
+	}
+}
