@@ -193,16 +193,30 @@ func (c *Client) Query(ctx context.Context, api string, params map[string]any, f
 		}
 		var wait time.Duration
 		if errors.Is(err, ErrRateLimited) {
-			wait = c.RateLimitWait(time.Now())
+			wait = restOfMinute(time.Now())
+			if c.RateLimitWait != nil {
+				wait = c.RateLimitWait(time.Now())
+			}
 			c.Limiter.PauseUntil(api, time.Now().Add(wait))
 		} else {
 			wait = c.backoff(attempt)
 		}
-		c.Logger.Warn("tushare call failed, retrying", "api", api, "attempt", attempt, "wait", wait.Round(time.Millisecond), "err", err)
-		if err := c.sleep(ctx, wait); err != nil {
+		c.logger().Warn("tushare call failed, retrying", "api", api, "attempt", attempt, "wait", wait.Round(time.Millisecond), "err", err)
+		sleep := c.sleep
+		if sleep == nil {
+			sleep = sleepCtx
+		}
+		if err := sleep(ctx, wait); err != nil {
 			return nil, nil, err
 		}
 	}
+}
+
+func (c *Client) logger() *slog.Logger {
+	if c.Logger == nil {
+		return slog.Default()
+	}
+	return c.Logger
 }
 
 // backoff is exponential with full jitter: a random wait in [0, base·2^n],
@@ -224,7 +238,11 @@ func (c *Client) post(ctx context.Context, api string, body []byte) (*Table, *bo
 		return nil, nil, fmt.Errorf("tushare %s: %w", api, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.HTTP.Do(req)
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("tushare %s: %w", api, err)
 	}

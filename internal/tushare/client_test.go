@@ -306,3 +306,21 @@ func TestPagingReferenceUntilEmpty(t *testing.T) {
 		t.Errorf("%d calls, want %d pages and one empty page", n, pages)
 	}
 }
+
+// A Client built as a literal (no NewClient) still works: nil logger,
+// HTTP client, limiter and waits fall back to defaults.
+func TestClientLiteral(t *testing.T) {
+	srv := newServer(t, tusharetest.Options{})
+	srv.SetFaults("adj_factor", tusharetest.Faults{ServerErrorEvery: 2})
+	c := &Client{URL: srv.URL, Token: testToken, MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, PageSize: 2000}
+	old := slog.Default()
+	slog.SetDefault(quietLogger)
+	defer slog.SetDefault(old)
+	tb, err := c.QueryAll(context.Background(), "adj_factor", map[string]any{"trade_date": "20251218"}, nil)
+	if err != nil || tb.Len() != len(testenv.ReadCSV(t, "adj_factor.csv")) {
+		t.Fatalf("err %v", err)
+	}
+	if srv.Calls("adj_factor") <= 3 {
+		t.Errorf("%d calls for 3 pages: the 500s were not met", srv.Calls("adj_factor"))
+	}
+}
