@@ -17,6 +17,7 @@ import (
 	"github.com/stockdatasource/stockd/internal/cache"
 	"github.com/stockdatasource/stockd/internal/config"
 	"github.com/stockdatasource/stockd/internal/httpapi"
+	"github.com/stockdatasource/stockd/internal/workflow"
 )
 
 // runServe serves the JSON API (and the web UI from WEB_DIR) until SIGTERM
@@ -57,6 +58,13 @@ func runServe(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 		Logger:   logger,
 		Registry: reg,
 		WebDir:   cfg.WebDir,
+	}
+	workflows := workflow.NewService(st, c, cfg.CacheTTLWorkflow)
+	mountWorkflows := httpapi.WorkflowRoutes(workflows, cfg.APIToken)
+	mountCache := httpapi.CacheRoutes(c, func(ctx context.Context) any { return c.Stats(ctx) }, cfg.APIToken)
+	deps.Mount = func(mux *http.ServeMux) {
+		mountWorkflows(mux)
+		mountCache(mux)
 	}
 	if cfg.APIToken == "" {
 		logger.Warn("API_TOKEN is not set: admin endpoints are refused and workflow writes are open")
