@@ -75,10 +75,13 @@ func runImport(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	defer st.Close()
 	rep, err := ingest.ImportPaths(ctx, st, paths, ingest.ImportOptions{SkipBad: *skipBad, Logger: logger})
 	printReport(out, "imported into "+st.Kind(), rep)
+	if rep.Total() > 0 {
+		invalidateAfterLoad(ctx, cfg, logger)
+	}
 	return err
 }
 
-const demoUsage = `usage: stockd demo [--stocks N] [--etfs N] [--days N] [--seed N] [--end YYYY-MM-DD]
+const demoUsage = `usage: stockd demo [--stocks N] [--etfs N] [--days N] [--seed N] [--end YYYY-MM-DD] [--if-empty]
 
 Generates a synthetic market — every name starts with 演示 and every row is
 marked synthetic — and writes it to the store: stock_basic, etf_basic,
@@ -95,6 +98,7 @@ func runDemo(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	fs.IntVar(&opt.Days, "days", 250, "number of trading days")
 	fs.Uint64Var(&opt.Seed, "seed", 1, "random seed")
 	end := fs.String("end", "", "last day of the market (default today)")
+	ifEmpty := fs.Bool("if-empty", false, "do nothing when the store already has bars (make run uses it)")
 	if help, err := parseFlags(fs, args, demoUsage); help || err != nil {
 		return err
 	}
@@ -116,9 +120,45 @@ func runDemo(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 		return err
 	}
 	defer st.Close()
+	if *ifEmpty {
+		counts, err := st.Counts(ctx)
+		if err != nil {
+			return err
+		}
+		if counts["daily"] > 0 {
+			fmt.Fprintf(out, "the %s store already has %d bars: no demo data written\n", st.Kind(), counts["daily"])
+			return nil
+		}
+	}
 	rep, err := ingest.Demo(ctx, st, opt)
-	printReport(out, "demo market written to "+st.Kind(), rep)
+	printReport(out, "SYNTHETIC demo market (not real data) written to "+st.Kind(), rep)
+	invalidateAfterLoad(ctx, cfg, logger)
 	return err
+}
+
+// invalidateAfterLoad drops the cached answers new data makes stale: the
+// overview of every date and the per-stock answers. Loads are rare, so the
+// whole namespaces go rather than a guess at which keys changed. Without
+// Redis there is nothing shared to drop (each server's L1 expires in
+// CACHE_L1_TTL).
+func invalidateAfterLoad(ctx context.Context, cfg config.Config, logger *slog.Logger) {
+	if !cfg.UseRedis() {
+		return
+	}
+	c, err := newCache(cfg, logger, nil)
+	if err != nil {
+		logger.Warn("cache invalidation skipped", "err", err)
+		return
+	}
+	defer c.Close()
+	for _, p := range []string{"overview:*", "basic:*", "daily:*"} {
+		n, err := c.DeletePattern(ctx, p)
+		if err != nil {
+			logger.Warn("cache invalidation failed; stale answers expire with their TTL", "pattern", p, "err", err)
+			continue
+		}
+		logger.Info("cache invalidated", "pattern", p, "keys", n)
+	}
 }
 
 // printReport prints rows per table, skipped lines and files, and the rate.

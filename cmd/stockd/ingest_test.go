@@ -123,9 +123,29 @@ func TestDemoCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"etf_daily", "45", "trade dates", "..2025-12-19 (15)", "demo market written to sqlite"} {
+	for _, want := range []string{"etf_daily", "45", "trade dates", "..2025-12-19 (15)", "SYNTHETIC demo market (not real data) written to sqlite"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// make run calls `demo --if-empty` on every start: it must fill an empty
+// store once and never touch one that has data.
+func TestDemoIfEmpty(t *testing.T) {
+	cfg := config.Config{SQLitePath: filepath.Join(t.TempDir(), "s.db")}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	old := out
+	t.Cleanup(func() { out = old })
+	for i, want := range []string{"SYNTHETIC demo market", "already has"} {
+		var buf bytes.Buffer
+		out = &buf
+		if err := runDemo(ctx, cfg, logger, []string{"--if-empty", "--stocks", "10", "--etfs", "1", "--days", "3", "--end", "2025-12-19"}); err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		if !strings.Contains(buf.String(), want) {
+			t.Fatalf("run %d: output lacks %q:\n%s", i, want, buf.String())
 		}
 	}
 }

@@ -59,6 +59,15 @@ func runServe(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 		Registry: reg,
 		WebDir:   cfg.WebDir,
 	}
+	// New bars from the daily sync make every overview and stock answer
+	// stale; the sync is rare, so whole namespaces are dropped.
+	startSyncSchedule(ctx, cfg, st, logger, func(string, time.Time) {
+		for _, p := range []string{"overview:*", "basic:*", "daily:*"} {
+			if _, err := c.DeletePattern(context.WithoutCancel(ctx), p); err != nil {
+				logger.Warn("cache invalidation after sync failed", "pattern", p, "err", err)
+			}
+		}
+	})
 	workflows := workflow.NewService(st, c, cfg.CacheTTLWorkflow)
 	mountWorkflows := httpapi.WorkflowRoutes(workflows, cfg.APIToken)
 	mountCache := httpapi.CacheRoutes(c, func(ctx context.Context) any { return c.Stats(ctx) }, cfg.APIToken)

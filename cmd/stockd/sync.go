@@ -95,6 +95,9 @@ func runSync(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	if err == nil || sum.TotalRows() > 0 || ctx.Err() != nil {
 		printSyncSummary(out, st.Kind(), sum)
 	}
+	if len(sum.Changed) > 0 {
+		invalidateAfterLoad(context.WithoutCancel(ctx), cfg, logger)
+	}
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("interrupted (%w): run `stockd sync` again to resume; completed dates are kept", ctx.Err())
 	}
