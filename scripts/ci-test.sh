@@ -8,12 +8,17 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+cleanup() {
+	[ -n "${STACK_DIR:-}" ] && scripts/local-stack.sh down >/dev/null 2>&1 || true
+	scripts/test-services.sh stop
+}
+
 step "install missing packages"
 scripts/test-services.sh install
 
 step "start ClickHouse and Redis for the tests"
 eval "$(scripts/test-services.sh start)"
-trap 'scripts/test-services.sh stop' EXIT
+trap cleanup EXIT
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
@@ -24,5 +29,23 @@ fi
 step "go vet"
 go vet ./...
 
+step "build stockd"
+make build
+export STOCKD_BIN=bin/stockd
+
 step "go test -race"
-go test -race -count=1 -timeout 30m ./...
+go test -race -count=1 -timeout 40m ./...
+
+step "web: unit tests (Vitest), type check and production build"
+(cd web && npm ci --no-audit --no-fund && npm test && npm run build)
+
+step "web: end-to-end in headless Chromium against stockd with the real snapshot"
+SKIP_WEB_BUILD=1 scripts/web-e2e.sh
+
+step "local stack (ClickHouse, Redis, stockd, nginx) + deployment acceptance"
+export STACK_DIR=$(mktemp -d) \
+	STACK_PORT_FRONTEND=23001 STACK_PORT_BACKEND=28000 STACK_PORT_REDIS=26379 \
+	STACK_PORT_CLICKHOUSE_HTTP=28123 STACK_PORT_CLICKHOUSE=29000 STACK_PORT_CLICKHOUSE_INTERSERVER=29009
+scripts/local-stack.sh up
+eval "$(scripts/local-stack.sh env)"
+scripts/acceptance.sh "$FRONTEND_URL" "$BACKEND_URL"
