@@ -156,6 +156,15 @@ func TestWorkflowLifecycleSQLite(t *testing.T) {
 // 50 concurrent creates and deletes leave a list that matches the store.
 func TestWorkflowConcurrentWritesSQLite(t *testing.T) {
 	st := openSQLite(t)
+	concurrentWrites(t, st)
+}
+
+func TestWorkflowConcurrentWritesClickHouse(t *testing.T) {
+	st := openClickHouse(t)
+	concurrentWrites(t, st)
+}
+
+func concurrentWrites(t *testing.T, st market.Store) {
 	srv := workflowServer(t, st, replicaCache(t, "conc"))
 	var (
 		mu   sync.Mutex
