@@ -1,6 +1,9 @@
 package market
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Stock is a row of stock_basic.
 type Stock struct {
@@ -165,4 +168,15 @@ type WorkflowRecord struct {
 	Doc        []byte // the workflow as JSON
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+}
+
+// BarTable names the table that holds the bars of the kind, in both stores.
+func (k Kind) BarTable() (string, error) {
+	switch k {
+	case KindStock:
+		return "daily", nil
+	case KindETF:
+		return "etf_daily", nil
+	}
+	return "", fmt.Errorf("unknown kind %q", k)
 }

@@ -22,20 +22,9 @@ import (
 // other columns of a FINAL read stay in WHERE, which runs after the
 // replacing merge (a PREWHERE there would see superseded rows).
 
-// barTable is the table of bars of a kind.
-func barTable(kind market.Kind) (string, error) {
-	switch kind {
-	case market.KindStock:
-		return "daily", nil
-	case market.KindETF:
-		return "etf_daily", nil
-	}
-	return "", fmt.Errorf("unknown kind %q", kind)
-}
-
 // LatestTradeDate is the newest date with bars of the kind.
 func (s *Store) LatestTradeDate(ctx context.Context, kind market.Kind) (time.Time, error) {
-	table, err := barTable(kind)
+	table, err := kind.BarTable()
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -11,20 +11,9 @@ import (
 	"github.com/stockdatasource/stockd/internal/market"
 )
 
-// barTable is the bar table of a kind of security.
-func barTable(kind market.Kind) (string, error) {
-	switch kind {
-	case market.KindStock:
-		return "daily", nil
-	case market.KindETF:
-		return "etf_daily", nil
-	}
-	return "", fmt.Errorf("sqlite: unknown kind %q", kind)
-}
-
 // LatestTradeDate is the newest date with bars of the kind.
 func (s *Store) LatestTradeDate(ctx context.Context, kind market.Kind) (time.Time, error) {
-	table, err := barTable(kind)
+	table, err := kind.BarTable()
 	if err != nil {
 		return time.Time{}, err
 	}
