@@ -53,13 +53,15 @@ func (s *server) cached(w http.ResponseWriter, r *http.Request, key string, ttl 
 	}
 	if _, pass := s.cache.(PassThrough); !pass && ttl > 0 {
 		if loaded.Load() {
-			w.Header().Set("X-Cache", "miss")
+			w.Header()["X-Cache"] = xCacheMiss
 		} else {
-			w.Header().Set("X-Cache", "hit")
+			w.Header()["X-Cache"] = xCacheHit
 		}
 	}
 	writeRaw(w, http.StatusOK, body)
 }
+
+var xCacheHit, xCacheMiss = []string{"hit"}, []string{"miss"}
 
 // load goes through the cache, except with a TTL of 0, which turns caching
 // off for that kind of answer (CACHE_TTL_BASIC=0, say).

@@ -105,7 +105,7 @@ func testCaching(t *testing.T, st Store) {
 		"overview:hot_etfs:2025-12-18:pct_chg:5":                ttl.Overview,
 		"overview:market_stats:2025-12-18":                      ttl.Overview,
 		"basic:600519.SH":                                       ttl.Basic,
-		"daily:000001.SZ:meta":                                  ttl.Overview,
+		"daily:000001.SZ:m1":                                    ttl.Overview,
 		"daily:000001.SZ:2024-12-18:2025-12-18:qfq:2025-12-18":  ttl.Daily,
 		"daily:000001.SZ:2025-12-01:2025-12-18:none:2025-12-18": ttl.Daily,
 	}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,21 +21,29 @@ const maxBodyBytes = 256 << 10
 
 type ctxKey int
 
-const (
-	requestIDKey ctxKey = iota
-	loggerKey
-)
+// requestKey holds the *requestInfo of a request in its context.
+const requestKey ctxKey = 0
+
+// requestInfo is what the middleware tells the handlers about a request.
+type requestInfo struct {
+	id     string
+	logger *slog.Logger
+}
 
 // RequestID returns the ID of the request being served, "" outside one.
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if info, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		return info.id
+	}
+	return ""
 }
 
-// loggerFrom returns the request's logger (carrying its ID), or the default.
+// loggerFrom returns a logger carrying the request's ID, or the default.
+// It is built on demand: only failures log from inside a handler, and a
+// per-request slog.Logger.With would cost every cache hit its attributes.
 func loggerFrom(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
-		return l
+	if info, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		return info.logger.With("request_id", info.id)
 	}
 	return slog.Default()
 }
@@ -52,10 +62,31 @@ func saneRequestID(id string) bool {
 	return true
 }
 
+// Request IDs are a random per-process prefix and a counter: unique in the
+// process, and across replicas unless two draw the same 48-bit prefix. They
+// correlate log lines and are no secret, so reading the system's random
+// source on every request would buy nothing.
+var (
+	requestIDPrefix = func() [12]byte {
+		var b [6]byte
+		rand.Read(b[:])
+		var p [12]byte
+		hex.Encode(p[:], b[:])
+		return p
+	}()
+	requestCounter atomic.Uint64
+)
+
 func newRequestID() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	var id [24]byte
+	copy(id[:12], requestIDPrefix[:])
+	n := requestCounter.Add(1)
+	const digits = "0123456789abcdef"
+	for i := 23; i >= 12; i-- {
+		id[i] = digits[n&0xf]
+		n >>= 4
+	}
+	return string(id[:])
 }
 
 // recorder remembers the status and size of the answer for logs and metrics.
@@ -88,6 +119,18 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+
+	// The series are looked up once and kept: WithLabelValues hashes the
+	// labels on every call, a visible cost next to a cache hit. Both maps
+	// stay small because every label is bounded.
+	mu        sync.RWMutex
+	counters  map[counterKey]prometheus.Counter
+	observers map[string]prometheus.Observer
+}
+
+type counterKey struct {
+	route, method string
+	status        int
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -103,9 +146,34 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			// start low so they are not all lumped into the first one.
 			Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1},
 		}, []string{"route"}),
+		counters:  map[counterKey]prometheus.Counter{},
+		observers: map[string]prometheus.Observer{},
 	}
 	reg.MustRegister(m.requests, m.duration)
 	return m
+}
+
+// observe counts one finished request.
+func (m *metrics) observe(route, method string, status int, d time.Duration) {
+	ck := counterKey{route, method, status}
+	m.mu.RLock()
+	c, okc := m.counters[ck]
+	o, oko := m.observers[route]
+	m.mu.RUnlock()
+	if !okc || !oko {
+		m.mu.Lock()
+		if c, okc = m.counters[ck]; !okc {
+			c = m.requests.WithLabelValues(route, method, strconv.Itoa(status))
+			m.counters[ck] = c
+		}
+		if o, oko = m.observers[route]; !oko {
+			o = m.duration.WithLabelValues(route)
+			m.observers[route] = o
+		}
+		m.mu.Unlock()
+	}
+	c.Inc()
+	o.Observe(d.Seconds())
 }
 
 // routeLabel is the mux pattern that served r: bounded, unlike raw paths,
@@ -117,6 +185,17 @@ func routeLabel(r *http.Request) string {
 	return r.Pattern
 }
 
+// methodLabel keeps the method label bounded: a client may send any token
+// as a method, and each would otherwise become a series of its own.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "other"
+}
+
 // instrument is the outermost middleware: request ID, body limit, panic
 // recovery, one log line and the metrics of every request.
 func instrument(next http.Handler, logger *slog.Logger, m *metrics) http.Handler {
@@ -126,11 +205,11 @@ func instrument(next http.Handler, logger *slog.Logger, m *metrics) http.Handler
 		if !saneRequestID(id) {
 			id = newRequestID()
 		}
-		w.Header().Set("X-Request-ID", id)
-		reqLogger := logger.With("request_id", id)
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx = context.WithValue(ctx, loggerKey, reqLogger)
-		r = r.WithContext(ctx)
+		// The canonical key, assigned directly: Header.Set would
+		// canonicalise "X-Request-ID" into a new string every time.
+		w.Header()["X-Request-Id"] = []string{id}
+		info := &requestInfo{id: id, logger: logger}
+		r = r.WithContext(context.WithValue(r.Context(), requestKey, info))
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		}
@@ -141,7 +220,7 @@ func instrument(next http.Handler, logger *slog.Logger, m *metrics) http.Handler
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				reqLogger.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				loggerFrom(r.Context()).Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 				if rec.status == 0 {
 					WriteJSON(rec, http.StatusInternalServerError, errorBody{Error: errorDetail{Code: CodeInternal, Message: "internal error"}})
 				}
@@ -152,15 +231,17 @@ func instrument(next http.Handler, logger *slog.Logger, m *metrics) http.Handler
 			}
 			route := routeLabel(r)
 			d := time.Since(start)
-			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
-			m.duration.WithLabelValues(route).Observe(d.Seconds())
+			m.observe(route, methodLabel(r.Method), status, d)
 			level := slog.LevelInfo
 			if r.URL.Path == "/health" || r.URL.Path == "/metrics" {
 				level = slog.LevelDebug
 			}
-			reqLogger.Log(r.Context(), level, "request",
-				"method", r.Method, "route", route, "path", r.URL.Path,
-				"status", status, "bytes", rec.bytes, "duration", d)
+			if logger.Enabled(r.Context(), level) {
+				logger.LogAttrs(r.Context(), level, "request",
+					slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", route),
+					slog.String("path", r.URL.Path), slog.Int("status", status), slog.Int64("bytes", rec.bytes),
+					slog.Duration("duration", d))
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -329,3 +329,28 @@ func TestShutdownGivesUpAfterWait(t *testing.T) {
 		t.Fatal("Run did not give up on the stuck request")
 	}
 }
+
+func TestMetricsBoundMethodLabel(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := mountedHandler(t, reg, nil)
+	for _, m := range []string{"FOO", "BAR", "GET"} {
+		do(t, h, httptest.NewRequest(m, "/api/nope", nil))
+	}
+	if n := counterValue(t, reg, "stockd_http_requests_total", map[string]string{"method": "other", "route": "/api/"}); n != 2 {
+		t.Errorf("unknown methods counted %v under method=other, want 2", n)
+	}
+	if n := counterValue(t, reg, "stockd_http_requests_total", map[string]string{"method": "FOO"}); n != 0 {
+		t.Errorf("a client's method token became a series (%v)", n)
+	}
+}
+
+func TestGeneratedRequestIDsAreUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for range 10000 {
+		id := newRequestID()
+		if seen[id] || !saneRequestID(id) || len(id) != 24 {
+			t.Fatalf("generated id %q (seen before: %v)", id, seen[id])
+		}
+		seen[id] = true
+	}
+}

@@ -44,17 +44,18 @@ var stockSorts = []string{market.SortAmount, market.SortPctChg, market.SortTurno
 var stockSortAliases = map[string]string{"turnover": market.SortTurnoverRate}
 
 func (s *server) handleHotStocks(w http.ResponseWriter, r *http.Request) {
-	sortBy, err := querySort(r, market.SortAmount, stockSorts, stockSortAliases)
+	q := r.URL.Query()
+	sortBy, err := querySort(q, market.SortAmount, stockSorts, stockSortAliases)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	limit, err := queryInt(r, "limit", defaultHotLimit, 1, maxHotLimit)
+	limit, err := queryInt(q, "limit", defaultHotLimit, 1, maxHotLimit)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	date, err := s.tradeDate(r.Context(), r, market.KindStock)
+	date, err := s.tradeDate(r.Context(), q, market.KindStock)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -80,17 +81,18 @@ func (s *server) handleHotStocks(w http.ResponseWriter, r *http.Request) {
 var etfSorts = []string{market.SortAmount, market.SortPctChg}
 
 func (s *server) handleHotETFs(w http.ResponseWriter, r *http.Request) {
-	sortBy, err := querySort(r, market.SortAmount, etfSorts, nil)
+	q := r.URL.Query()
+	sortBy, err := querySort(q, market.SortAmount, etfSorts, nil)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	limit, err := queryInt(r, "limit", defaultHotLimit, 1, maxHotLimit)
+	limit, err := queryInt(q, "limit", defaultHotLimit, 1, maxHotLimit)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	date, err := s.tradeDate(r.Context(), r, market.KindETF)
+	date, err := s.tradeDate(r.Context(), q, market.KindETF)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -114,7 +116,8 @@ func (s *server) handleHotETFs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) handleMarketStats(w http.ResponseWriter, r *http.Request) {
-	date, err := s.tradeDate(r.Context(), r, market.KindStock)
+	q := r.URL.Query()
+	date, err := s.tradeDate(r.Context(), q, market.KindStock)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -157,7 +160,8 @@ const (
 )
 
 func (s *server) handleTradeDates(w http.ResponseWriter, r *http.Request) {
-	limit, err := queryInt(r, "limit", defaultTradeDates, 1, maxTradeDates)
+	q := r.URL.Query()
+	limit, err := queryInt(q, "limit", defaultTradeDates, 1, maxTradeDates)
 	if err != nil {
 		WriteError(w, r, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -19,8 +20,8 @@ const (
 )
 
 // queryInt reads an optional integer parameter in [lo, hi].
-func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
-	v := r.URL.Query().Get(name)
+func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {
+	v := q.Get(name)
 	if v == "" {
 		return def, nil
 	}
@@ -35,8 +36,8 @@ func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
 }
 
 // queryDate reads an optional date parameter; zero when absent.
-func queryDate(r *http.Request, name string) (time.Time, error) {
-	v := r.URL.Query().Get(name)
+func queryDate(q url.Values, name string) (time.Time, error) {
+	v := q.Get(name)
 	if v == "" {
 		return time.Time{}, nil
 	}
@@ -49,8 +50,8 @@ func queryDate(r *http.Request, name string) (time.Time, error) {
 
 // querySort reads sort_by among allowed values; aliases map spellings the
 // original API accepted to the canonical one.
-func querySort(r *http.Request, def string, allowed []string, aliases map[string]string) (string, error) {
-	v := r.URL.Query().Get("sort_by")
+func querySort(q url.Values, def string, allowed []string, aliases map[string]string) (string, error) {
+	v := q.Get("sort_by")
 	if v == "" {
 		return def, nil
 	}
@@ -78,8 +79,8 @@ func pathCode(r *http.Request) (string, error) {
 
 // tradeDate resolves the date parameter: the given day, or the latest day
 // with data of the kind.
-func (s *server) tradeDate(ctx context.Context, r *http.Request, kind market.Kind) (time.Time, error) {
-	d, err := queryDate(r, "date")
+func (s *server) tradeDate(ctx context.Context, q url.Values, kind market.Kind) (time.Time, error) {
+	d, err := queryDate(q, "date")
 	if err != nil || !d.IsZero() {
 		return d, err
 	}

@@ -78,11 +78,16 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	writeRaw(w, status, body)
 }
 
+// jsonContentType is shared by every answer; net/http only reads it.
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
 // writeRaw writes an already encoded JSON body: cache hits take this path.
 func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	// Direct assignment with canonical keys skips Header.Set's
+	// canonicalisation: this is the path of every cache hit.
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	w.Write(body)
 }

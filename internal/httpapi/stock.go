@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -170,12 +170,40 @@ type dailyAnswer struct {
 // daily prefix, so invalidating daily:{code}:* drops it too): otherwise
 // every cached K-line request would still cost the store two queries.
 type dailyMeta struct {
-	Name         string  `json:"name"`
-	Kind         string  `json:"kind"`
-	Synthetic    bool    `json:"synthetic"`
-	LatestDate   string  `json:"latest_date"`
-	AnchorDate   string  `json:"anchor_date"`
-	AnchorFactor float64 `json:"anchor_factor"`
+	Name         string
+	Kind         string
+	Synthetic    bool
+	LatestDate   string
+	AnchorDate   string
+	AnchorFactor float64
+}
+
+// The cached form of dailyMeta is one line of tab-separated fields rather
+// than JSON: every cached K-line request decodes it, and JSON decoding was
+// the largest cost of such a hit. The version is part of the key, so an
+// entry written by another version of stockd is never read.
+const dailyMetaVersion = "m1"
+
+func (m dailyMeta) encode() []byte {
+	syn := "0"
+	if m.Synthetic {
+		syn = "1"
+	}
+	name := strings.ReplaceAll(m.Name, "\t", " ")
+	return []byte(strings.Join([]string{dailyMetaVersion, name, m.Kind, syn, m.LatestDate, m.AnchorDate,
+		strconv.FormatFloat(m.AnchorFactor, 'g', -1, 64)}, "\t"))
+}
+
+func decodeDailyMeta(b []byte) (dailyMeta, error) {
+	f := strings.Split(string(b), "\t")
+	if len(f) != 7 || f[0] != dailyMetaVersion {
+		return dailyMeta{}, fmt.Errorf("want %d tab-separated fields of version %s, got %q", 7, dailyMetaVersion, b)
+	}
+	factor, err := strconv.ParseFloat(f[6], 64)
+	if err != nil {
+		return dailyMeta{}, fmt.Errorf("anchor factor: %w", err)
+	}
+	return dailyMeta{Name: f[1], Kind: f[2], Synthetic: f[3] == "1", LatestDate: f[4], AnchorDate: f[5], AnchorFactor: factor}, nil
 }
 
 // defaultSpan is the K-line range when start is omitted: about a year of
@@ -188,17 +216,18 @@ func (s *server) handleDaily(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	adjust, err := market.ParseAdjust(strings.ToLower(r.URL.Query().Get("adjust")))
+	q := r.URL.Query()
+	adjust, err := market.ParseAdjust(strings.ToLower(q.Get("adjust")))
 	if err != nil {
-		WriteError(w, r, badParam(CodeBadRequest, "adjust", r.URL.Query().Get("adjust"), "want qfq, hfq or none"))
+		WriteError(w, r, badParam(CodeBadRequest, "adjust", q.Get("adjust"), "want qfq, hfq or none"))
 		return
 	}
-	start, err := queryDate(r, "start")
+	start, err := queryDate(q, "start")
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	end, err := queryDate(r, "end")
+	end, err := queryDate(q, "end")
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -245,7 +274,7 @@ func (s *server) handleDaily(w http.ResponseWriter, r *http.Request) {
 // dailyMeta resolves the name, the latest bar and the qfq anchor of a code,
 // through the cache with the overview TTL: a new day of data moves them.
 func (s *server) dailyMeta(ctx context.Context, code string) (dailyMeta, error) {
-	body, err := s.load(ctx, "daily:"+code+":meta", s.ttl.Overview, func(ctx context.Context) ([]byte, error) {
+	body, err := s.load(ctx, "daily:"+code+":"+dailyMetaVersion, s.ttl.Overview, func(ctx context.Context) ([]byte, error) {
 		b, err := s.basic(ctx, code)
 		if err != nil {
 			return nil, err
@@ -258,13 +287,13 @@ func (s *server) dailyMeta(ctx context.Context, code string) (dailyMeta, error) 
 		case !errors.Is(err, market.ErrNoData):
 			return nil, fmt.Errorf("latest adj factor of %s: %w", code, err)
 		}
-		return encodeJSON(m)
+		return m.encode(), nil
 	})
 	if err != nil {
 		return dailyMeta{}, err
 	}
-	var m dailyMeta
-	if err := json.Unmarshal(body, &m); err != nil {
+	m, err := decodeDailyMeta(body)
+	if err != nil {
 		return dailyMeta{}, fmt.Errorf("decode cached daily meta of %s: %w", code, err)
 	}
 	return m, nil
@@ -278,7 +307,8 @@ type searchAnswer struct {
 const maxSearchHits = 20
 
 func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
-	raw := r.URL.Query().Get("q")
+	params := r.URL.Query()
+	raw := params.Get("q")
 	q := strings.TrimSpace(raw)
 	if q == "" {
 		WriteError(w, r, badParam(CodeBadRequest, "q", raw, "must not be empty"))
@@ -288,7 +318,7 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, badParam(CodeBadRequest, "q", raw, "at most 20 characters"))
 		return
 	}
-	limit, err := queryInt(r, "limit", maxSearchHits, 1, maxSearchHits)
+	limit, err := queryInt(params, "limit", maxSearchHits, 1, maxSearchHits)
 	if err != nil {
 		WriteError(w, r, err)
 		return
