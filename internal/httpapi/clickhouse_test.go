@@ -2,15 +2,7 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/stockdatasource/stockd/internal/store/clickhouse"
 	"github.com/stockdatasource/stockd/internal/testenv"
@@ -20,42 +12,17 @@ import (
 // migrated, dropped when the test ends.
 func openClickHouse(t testing.TB) *clickhouse.Store {
 	t.Helper()
-	addr := testenv.ClickHouse(t)
-	httpAddr := testenv.ClickHouseHTTP(t)
-	var b [6]byte
-	rand.Read(b[:])
-	db := "stockd_httpapi_" + hex.EncodeToString(b[:])
+	addr, db := testenv.ClickHouseDatabase(t, "stockd_httpapi_")
 	ctx := context.Background()
 	st, err := clickhouse.Open(ctx, clickhouse.Options{Addr: addr, Database: db})
 	if err != nil {
 		t.Fatalf("open ClickHouse: %v", err)
 	}
-	t.Cleanup(func() {
-		st.Close()
-		// The store keeps its admin connection private; the HTTP interface
-		// drops the database just as well.
-		if err := clickhouseExec(httpAddr, "DROP DATABASE IF EXISTS "+db); err != nil {
-			t.Errorf("drop %s: %v", db, err)
-		}
-	})
+	t.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("migrate ClickHouse: %v", err)
 	}
 	return st
-}
-
-func clickhouseExec(httpAddr, query string) error {
-	c := http.Client{Timeout: 30 * time.Second}
-	resp, err := c.Post("http://"+httpAddr+"/?"+url.Values{"query": {query}}.Encode(), "text/plain", strings.NewReader(""))
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", resp.Status, body)
-	}
-	return nil
 }
 
 func TestClickHouseAPI(t *testing.T) {

@@ -5,10 +5,18 @@
 package testenv
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 )
 
 // ClickHouse returns the native-protocol address (host:port) of the test
@@ -50,4 +58,39 @@ func Snapshot(t testing.TB) string {
 		t.Fatalf("real snapshot not found at %s: %v", dir, err)
 	}
 	return dir
+}
+
+// ClickHouseDatabase names a fresh database on the test ClickHouse for one
+// test, prefix plus a random suffix so parallel packages never share tables,
+// and drops it when the test ends. It returns the native address and the
+// name; the caller opens and migrates its store there. A store opened after
+// this call is closed before the drop (cleanups run last-in, first-out).
+func ClickHouseDatabase(t testing.TB, prefix string) (addr, db string) {
+	t.Helper()
+	addr, httpAddr := ClickHouse(t), ClickHouseHTTP(t)
+	var b [6]byte
+	rand.Read(b[:])
+	db = prefix + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		if err := clickHouseExec(httpAddr, "DROP DATABASE IF EXISTS "+db); err != nil {
+			t.Errorf("drop %s: %v", db, err)
+		}
+	})
+	return addr, db
+}
+
+// clickHouseExec runs one statement over ClickHouse's HTTP interface: the
+// stores have no reason to export a DROP DATABASE.
+func clickHouseExec(httpAddr, query string) error {
+	c := http.Client{Timeout: 30 * time.Second}
+	resp, err := c.Post("http://"+httpAddr+"/?"+url.Values{"query": {query}}.Encode(), "text/plain", strings.NewReader(""))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", resp.Status, body)
+	}
+	return nil
 }

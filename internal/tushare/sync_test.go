@@ -2,11 +2,8 @@ package tushare
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -55,26 +52,13 @@ func openSQLite(t testing.TB) market.Store {
 
 func openClickHouse(t testing.TB) market.Store {
 	t.Helper()
-	addr := testenv.ClickHouse(t)
-	httpAddr := testenv.ClickHouseHTTP(t)
-	var b [6]byte
-	rand.Read(b[:])
-	db := "stockd_tushare_test_" + hex.EncodeToString(b[:])
+	addr, db := testenv.ClickHouseDatabase(t, "stockd_tushare_test_")
 	ctx := context.Background()
 	st, err := clickhouse.Open(ctx, clickhouse.Options{Addr: addr, Database: db})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		st.Close()
-		// Over HTTP: the store does not expose its admin connection.
-		resp, err := http.Post("http://"+httpAddr+"/", "text/plain", strings.NewReader("DROP DATABASE IF EXISTS "+db))
-		if err != nil {
-			t.Errorf("drop %s: %v", db, err)
-			return
-		}
-		resp.Body.Close()
-	})
+	t.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
