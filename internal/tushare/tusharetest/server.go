@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Messages copied from Tushare Pro's answers.
@@ -51,6 +52,9 @@ type Options struct {
 	// NoHasMore leaves has_more out of answers, as older servers did, so
 	// clients must rely on short pages.
 	NoHasMore bool
+	// Delay holds every answer back this long, as a distant server does;
+	// tests that stop a sync halfway use it to have a halfway to stop at.
+	Delay time.Duration
 }
 
 // Server is a running fake Tushare Pro endpoint.
@@ -58,6 +62,7 @@ type Server struct {
 	*httptest.Server
 	token     string
 	noHasMore bool
+	delay     time.Duration
 	tables    map[string]*table // by api_name
 
 	mu     sync.Mutex
@@ -82,6 +87,7 @@ func Start(opt Options) (*Server, error) {
 	s := &Server{
 		token:     opt.Token,
 		noHasMore: opt.NoHasMore,
+		delay:     opt.Delay,
 		tables:    map[string]*table{},
 		faults:    map[string]Faults{},
 		calls:     map[string]int{},
@@ -242,6 +248,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return
+	}
+	if s.delay > 0 {
+		select {
+		case <-time.After(s.delay):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	var req request
 	if r.Method != http.MethodPost || json.Unmarshal(body, &req) != nil {
