@@ -6,8 +6,15 @@
 #   2. HTTP: wrk on every cached endpoint of a stockd loaded with the real
 #      snapshot — L1+Redis, Redis only (L1 off), and the no-logic baseline
 #      server that writes the same bytes; cold vs warm latency; backend RSS.
+#   3. The demo market of 5,000 stocks × 1,000 days loaded by `stockd demo`
+#      into each store (rows/s), then the uncached latency of every endpoint
+#      on it: one connection, no cache, every request reaches the store.
 # Output goes to tmp/bench/; docs/BENCHMARKS.md quotes it.
-# BENCH_QUICK=1 skips step 1 (the big data sets take ~15 minutes to build).
+# BENCH_QUICK=1 skips steps 1 and 3 (the big data sets take ~25 minutes);
+# BENCH_GO=0 skips only step 1.
+# When taskset exists and there are at least 2 CPUs, wrk runs on CPU 0 and
+# the servers on the others, so the load generator does not steal the
+# servers' CPU in the middle of a measurement.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=tmp/bench
@@ -23,12 +30,35 @@ trap cleanup EXIT
 make build >/dev/null
 go build -o bin/benchbaseline ./cmd/benchbaseline
 
-if [ "${BENCH_QUICK:-}" != 1 ]; then
+if [ "${BENCH_QUICK:-}" != 1 ] && [ "${BENCH_GO:-1}" != 0 ]; then
 	echo "== Go benchmarks" | tee "$OUT/go.txt"
 	go test -run '^$' -bench . -benchtime 3x -timeout 60m \
 		./internal/store/... ./internal/cache ./internal/tushare ./internal/ingest ./internal/httpapi | tee -a "$OUT/go.txt"
 fi
 
+# CPU split between load generator and servers (see the header).
+LOADGEN=() SERVER=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	LOADGEN=(taskset -c 0) SERVER=(taskset -c "1-$(($(nproc) - 1))")
+fi
+
+# ch_quiet: until ClickHouse has no merge running (at most 3 minutes), so
+# merges after a big load do not run into the next measurement.
+ch_quiet() {
+	for _ in $(seq 180); do
+		[ "$(curl -fsS "http://$STOCKD_TEST_CLICKHOUSE_HTTP/" --data-binary "SELECT count() FROM system.merges")" = 0 ] && return
+		sleep 1
+	done
+}
+
+# wait_up URL: until the server answers /health.
+wait_up() {
+	for _ in $(seq 200); do curl -fs "$1/health" >/dev/null && return; sleep 0.1; done
+	echo "no server at $1" >&2
+	exit 1
+}
+
+ch_quiet
 echo "== HTTP benchmarks (wrk -t2 -c$CONNS -d$DURATION)" | tee "$OUT/http.txt"
 tmp=$(mktemp -d)
 SQLITE_PATH=$tmp/s.db bin/stockd import ../shared/data/tushare-2025-12-18 >/dev/null 2>&1
@@ -46,15 +76,14 @@ serve() { # port, extra env…
 	local port=$1; shift
 	(cd "$tmp" && exec env SQLITE_PATH="$tmp/s.db" HTTP_ADDR=127.0.0.1:$port LOG_LEVEL=warn \
 		REDIS_HOST=127.0.0.1 REDIS_PORT=${STOCKD_TEST_REDIS##*:} REDIS_PASSWORD=$STOCKD_TEST_REDIS_PASSWORD "$@" \
-		"$OLDPWD/bin/stockd" serve) &
+		"${SERVER[@]}" "$OLDPWD/bin/stockd" serve) &
 	pids+=($!)
-	for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && return; sleep 0.1; done
-	echo "stockd on $port did not start" >&2; exit 1
+	wait_up "http://127.0.0.1:$port"
 }
 serve 18901 CACHE_PREFIX=benchl1:
 serve 18902 CACHE_PREFIX=benchl2: CACHE_L1_SIZE=0
 serve 18903 CACHE_L1_SIZE=0 REDIS_HOST= # no cache at all: every request reaches the store
-bin/benchbaseline -from http://127.0.0.1:18901 -addr 127.0.0.1:18900 "${paths[@]}" 2>/dev/null &
+"${SERVER[@]}" bin/benchbaseline -from http://127.0.0.1:18901 -addr 127.0.0.1:18900 "${paths[@]}" 2>/dev/null &
 pids+=($!)
 sleep 0.5
 
@@ -66,7 +95,7 @@ for p in "${paths[@]}"; do
 	echo "cold/warm $p: ${cold}s / ${warm}s" | tee -a "$OUT/http.txt"
 	for setup in baseline:18900 l1+redis:18901 redis-only:18902 uncached:18903; do
 		name=${setup%%:*} port=${setup##*:}
-		res=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$port$p")
+		res=$("${LOADGEN[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$port$p")
 		rps=$(awk '/Requests\/sec/ {print $2}' <<<"$res")
 		p50=$(awk '$1=="50%" {print $2}' <<<"$res")
 		p99=$(awk '$1=="99%" {print $2}' <<<"$res")
@@ -77,5 +106,71 @@ done
 for pid in "${pids[@]:0:3}"; do
 	echo "RSS of stockd pid $pid: $(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status) (peak)" | tee -a "$OUT/http.txt"
 done
+for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+pids=()
+
+# Last, so the big loads and ClickHouse's merges after them cannot disturb
+# the runs above.
+if [ "${BENCH_QUICK:-}" != 1 ]; then
+	echo "== Demo market 5,000 × 1,000 and uncached latency" | tee "$OUT/big.txt"
+	big=$PWD/$OUT/big
+	rm -rf "$big" && mkdir -p "$big"
+	ch_env=(CLICKHOUSE_HOST="${STOCKD_TEST_CLICKHOUSE%:*}" CLICKHOUSE_PORT="${STOCKD_TEST_CLICKHOUSE##*:}" CLICKHOUSE_DATABASE=stockd_bench_demo)
+	curl -fsS "http://$STOCKD_TEST_CLICKHOUSE_HTTP/" --data-binary "DROP DATABASE IF EXISTS stockd_bench_demo" >/dev/null
+	demo=(demo --stocks 5000 --etfs 200 --days 1000 --end 2025-12-18)
+	for store in clickhouse sqlite; do
+		if [ $store = clickhouse ]; then envs=("${ch_env[@]}"); else envs=(SQLITE_PATH="$big/demo.db"); fi
+		env "${envs[@]}" bin/stockd migrate >/dev/null
+		/usr/bin/time -f "$store: %e s, max RSS %M KB" env "${envs[@]}" bin/stockd "${demo[@]}" 2>&1 |
+			grep -E 'rows/s|max RSS' | tee -a "$OUT/big.txt"
+	done
+	serve_big() { # port, store env…
+		local port=$1; shift
+		(cd "$big" && exec env "$@" HTTP_ADDR=127.0.0.1:$port LOG_LEVEL=warn REDIS_HOST= CACHE_L1_SIZE=0 \
+			"${SERVER[@]}" "$OLDPWD/bin/stockd" serve) &
+		pids+=($!)
+		wait_up "http://127.0.0.1:$port"
+	}
+	ch_quiet
+	serve_big 18911 "${ch_env[@]}"
+	serve_big 18912 SQLITE_PATH="$big/demo.db"
+	code=$(curl -fs "http://127.0.0.1:18912/api/overview/hot-stocks?limit=1" | jq -r '.data[0].ts_code')
+	etf=$(curl -fs "http://127.0.0.1:18912/api/overview/hot-etfs?limit=1" | jq -r '.data[0].ts_code')
+	big_paths=(
+		"/api/overview/hot-stocks?sort_by=amount&limit=20"
+		"/api/overview/hot-stocks?sort_by=pct_chg&limit=50"
+		"/api/overview/hot-etfs?sort_by=amount&limit=20"
+		"/api/overview/market-stats"
+		"/api/overview/trade-dates"
+		"/api/stock/$code/basic"
+		"/api/stock/$code/daily?adjust=qfq"
+		"/api/stock/$code/daily?adjust=qfq&start=2022-01-01"
+		"/api/stock/$etf/daily"
+		"/api/stock/search?q=%E6%BC%94%E7%A4%BA"
+		"/health"
+	)
+	printf '| endpoint | ClickHouse p50 | ClickHouse p99 | SQLite p50 | SQLite p99 |\n|---|---|---|---|---|\n' >"$OUT/big.md"
+	for p in "${big_paths[@]}"; do
+		row="| \`$p\`"
+		for port in 18911 18912; do
+			curl -fs -o /dev/null "http://127.0.0.1:$port$p" || { echo "$p failed on $port" >&2; exit 1; }
+			# One connection: the latency of a request alone, not of a queue.
+			res=$("${LOADGEN[@]}" wrk -t1 -c1 -d"$DURATION" --latency "http://127.0.0.1:$port$p")
+			p50=$(awk '$1=="50%" {print $2}' <<<"$res")
+			p99=$(awk '$1=="99%" {print $2}' <<<"$res")
+			echo "$p on $port: p50 $p50 p99 $p99" | tee -a "$OUT/big.txt"
+			row+=" | $p50 | $p99"
+		done
+		echo "$row |" >>"$OUT/big.md"
+	done
+	cat "$OUT/big.md"
+	for pid in "${pids[@]}"; do kill "$pid"; done
+	pids=()
+	# Stop the background merges of the big tables before anything else runs.
+	curl -fsS "http://$STOCKD_TEST_CLICKHOUSE_HTTP/" --data-binary "DROP DATABASE IF EXISTS stockd_bench_demo" >/dev/null
+	rm -rf "$big"
+fi
+
+
 (cd web && [ -d dist ] && node scripts/size-report.mjs) | tee "$OUT/web.txt" || true
 echo "results in $OUT/"
