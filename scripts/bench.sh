@@ -32,8 +32,11 @@ go build -o bin/benchbaseline ./cmd/benchbaseline
 
 if [ "${BENCH_QUICK:-}" != 1 ] && [ "${BENCH_GO:-1}" != 0 ]; then
 	echo "== Go benchmarks" | tee "$OUT/go.txt"
+	# Loads and big-table reads: three runs each are enough and keep this
+	# step short; the cache's micro-benchmarks need the default second.
 	go test -run '^$' -bench . -benchtime 3x -timeout 60m \
-		./internal/store/... ./internal/cache ./internal/tushare ./internal/ingest ./internal/httpapi | tee -a "$OUT/go.txt"
+		./internal/store/... ./internal/tushare ./internal/ingest ./internal/httpapi | tee -a "$OUT/go.txt"
+	go test -run '^$' -bench . -benchmem ./internal/cache | tee -a "$OUT/go.txt"
 fi
 
 # CPU split between load generator and servers (see the header).
