@@ -34,18 +34,26 @@ type TTLs struct {
 }
 
 // cached answers a GET from the cache under key, building the body with
-// build on a miss. X-Cache says whether this request's loader ran; with a
-// pass-through cache there is nothing to tell and no header is set.
+// build on a miss.
 func (s *server) cached(w http.ResponseWriter, r *http.Request, key string, ttl time.Duration, build func(context.Context) (any, error)) {
-	// Atomic because a cache may run the loader on its own goroutine.
-	var loaded atomic.Bool
-	body, err := s.load(r.Context(), key, ttl, func(ctx context.Context) ([]byte, error) {
-		loaded.Store(true)
+	s.cachedBytes(w, r, key, ttl, func(ctx context.Context) ([]byte, error) {
 		v, err := build(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return encodeJSON(v)
+	})
+}
+
+// cachedBytes is cached for a loader that returns the encoded body itself.
+// X-Cache says whether this request's loader ran; with a pass-through cache
+// there is nothing to tell and no header is set.
+func (s *server) cachedBytes(w http.ResponseWriter, r *http.Request, key string, ttl time.Duration, load func(context.Context) ([]byte, error)) {
+	// Atomic because a cache may run the loader on its own goroutine.
+	var loaded atomic.Bool
+	body, err := s.load(r.Context(), key, ttl, func(ctx context.Context) ([]byte, error) {
+		loaded.Store(true)
+		return load(ctx)
 	})
 	if err != nil {
 		WriteError(w, r, err)

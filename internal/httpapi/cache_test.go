@@ -20,6 +20,8 @@ type mapCache struct {
 	vals  map[string][]byte
 	ttls  map[string]time.Duration
 	loads int
+	// lookups counts every Load, hit or miss.
+	lookups int
 }
 
 func newMapCache() *mapCache {
@@ -28,6 +30,7 @@ func newMapCache() *mapCache {
 
 func (c *mapCache) Load(ctx context.Context, key string, ttl time.Duration, load func(context.Context) ([]byte, error)) ([]byte, error) {
 	c.mu.Lock()
+	c.lookups++
 	v, ok := c.vals[key]
 	c.mu.Unlock()
 	if ok {
@@ -106,6 +109,8 @@ func testCaching(t *testing.T, st Store) {
 		"overview:market_stats:2025-12-18":                      ttl.Overview,
 		"basic:600519.SH":                                       ttl.Basic,
 		"daily:000001.SZ:m1":                                    ttl.Overview,
+		"daily:000001.SZ:req:::qfq":                             ttl.Overview,
+		"daily:000001.SZ:req:2025-12-01:2025-12-18:none":        ttl.Overview,
 		"daily:000001.SZ:2024-12-18:2025-12-18:qfq:2025-12-18":  ttl.Daily,
 		"daily:000001.SZ:2025-12-01:2025-12-18:none:2025-12-18": ttl.Daily,
 	}
@@ -117,5 +122,22 @@ func testCaching(t *testing.T, st Store) {
 		if cache.ttls[k] != ttl {
 			t.Errorf("%s: TTL %s, want %s", k, cache.ttls[k], ttl)
 		}
+	}
+
+	// A repeated K-line request costs one lookup (its alias entry), and
+	// another spelling of the same range gets the resolved entry's bytes.
+	cache.mu.Lock()
+	before := cache.lookups
+	cache.mu.Unlock()
+	_, hdrA, bodyA := get(t, h, "/api/stock/000001/daily")
+	cache.mu.Lock()
+	n := cache.lookups - before
+	cache.mu.Unlock()
+	if n != 1 || hdrA.Get("X-Cache") != "hit" {
+		t.Errorf("repeated K-line request: %d cache lookups, X-Cache %q; want 1 and hit", n, hdrA.Get("X-Cache"))
+	}
+	_, _, bodyB := get(t, h, "/api/stock/000001.SZ/daily?start=2024-12-18&end=2025-12-18&adjust=qfq")
+	if !bytes.Equal(bodyA, bodyB) {
+		t.Error("the same range spelled out answers other bytes than the open range")
 	}
 }

@@ -237,10 +237,24 @@ func (s *server) handleDaily(w http.ResponseWriter, r *http.Request) {
 			market.FormatDate(start), market.FormatDate(end)))
 		return
 	}
-	meta, err := s.dailyMeta(r.Context(), code)
+	// The request's own range (either end may be open) names an alias
+	// entry holding the same bytes as the resolved K-line entry, so a hit
+	// costs one lookup instead of two (meta, then K-line). Open ends mean
+	// "up to the latest bar", which the next trading day moves: the alias
+	// lives no longer than the overview answers, and never when either TTL
+	// turns caching off. Loads drop daily:{code}:*, the alias with it.
+	alias := "daily:" + code + ":req:" + market.FormatDate(start) + ":" + market.FormatDate(end) + ":" + adjust
+	s.cachedBytes(w, r, alias, min(s.ttl.Overview, s.ttl.Daily), func(ctx context.Context) ([]byte, error) {
+		return s.daily(ctx, code, adjust, start, end)
+	})
+}
+
+// daily resolves an open range against the code's latest bar and answers
+// the K-line from its own cache entry, keyed as DESIGN.md §6 says.
+func (s *server) daily(ctx context.Context, code, adjust string, start, end time.Time) ([]byte, error) {
+	meta, err := s.dailyMeta(ctx, code)
 	if err != nil {
-		WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	if end.IsZero() && meta.LatestDate != "" {
 		end, _ = market.ParseDate(meta.LatestDate)
@@ -257,17 +271,17 @@ func (s *server) handleDaily(w http.ResponseWriter, r *http.Request) {
 		anchor = "none"
 	}
 	key := fmt.Sprintf("daily:%s:%s:%s:%s:%s", code, market.FormatDate(start), market.FormatDate(end), adjust, anchor)
-	s.cached(w, r, key, s.ttl.Daily, func(ctx context.Context) (any, error) {
+	return s.load(ctx, key, s.ttl.Daily, func(ctx context.Context) ([]byte, error) {
 		bars, err := s.store.Bars(ctx, code, start, end)
 		if err != nil {
 			return nil, fmt.Errorf("bars of %s: %w", code, err)
 		}
-		return dailyAnswer{
+		return encodeJSON(dailyAnswer{
 			TSCode: code, Name: meta.Name, Kind: meta.Kind, Adjust: adjust,
 			AnchorDate: meta.AnchorDate, Start: market.FormatDate(start), End: market.FormatDate(end),
 			Synthetic: meta.Synthetic,
 			Data:      market.Adjust(bars, adjust, meta.AnchorFactor),
-		}, nil
+		})
 	})
 }
 
