@@ -126,6 +126,7 @@ func TestSyncKilledMidRun(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { cmd.Process.Kill() }) // when the test fails before its own kill
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
 			// Kill once a few dates are in, well before the end.

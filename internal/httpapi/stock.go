@@ -179,9 +179,10 @@ type dailyMeta struct {
 }
 
 // The cached form of dailyMeta is one line of tab-separated fields rather
-// than JSON: every cached K-line request decodes it, and JSON decoding was
-// the largest cost of such a hit. The version is part of the key, so an
-// entry written by another version of stockd is never read.
+// than JSON: it is decoded by every K-line request whose alias entry
+// misses, where JSON decoding cost more than the rest of the lookup. The
+// version is part of the key, so an entry written by another version of
+// stockd is never read.
 const dailyMetaVersion = "m1"
 
 func (m dailyMeta) encode() []byte {
