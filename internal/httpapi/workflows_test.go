@@ -14,6 +14,7 @@ import (
 
 	"github.com/stockdatasource/stockd/internal/cache"
 	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/store/clickhouse"
 	"github.com/stockdatasource/stockd/internal/store/sqlite"
 	"github.com/stockdatasource/stockd/internal/testenv"
 	"github.com/stockdatasource/stockd/internal/workflow"
@@ -68,12 +69,32 @@ func listIDs(t *testing.T, base string) map[string]bool {
 }
 
 func TestWorkflowLifecycleSQLite(t *testing.T) {
-	dir := t.TempDir()
+	path := filepath.Join(t.TempDir(), "wf.db")
+	testWorkflowLifecycle(t, func(t *testing.T) market.Store {
+		st, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+}
+
+func TestWorkflowLifecycleClickHouse(t *testing.T) {
+	addr, db := testenv.ClickHouseDatabase(t, "stockd_wf_test_")
+	testWorkflowLifecycle(t, func(t *testing.T) market.Store {
+		st, err := clickhouse.Open(context.Background(), clickhouse.Options{Addr: addr, Database: db})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+}
+
+// testWorkflowLifecycle runs the whole API on a store, then restarts: open
+// must open the same store every time it is called.
+func testWorkflowLifecycle(t *testing.T, open func(t *testing.T) market.Store) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "wf.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := open(t)
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -130,12 +151,11 @@ func TestWorkflowLifecycleSQLite(t *testing.T) {
 		t.Fatalf("tools: %d", s)
 	}
 
-	// A restart (a new store on the same file, a new server) loses nothing.
+	// A restart (the store closed and opened again, a new server) loses
+	// nothing.
+	srv.Close()
 	st.Close()
-	st2, err := sqlite.Open(ctx, filepath.Join(dir, "wf.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st2 := open(t)
 	defer st2.Close()
 	srv2 := workflowServer(t, st2)
 	ids := listIDs(t, srv2.URL)
