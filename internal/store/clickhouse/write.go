@@ -48,14 +48,6 @@ func appendColumns(b driver.Batch, cols ...any) error {
 	return nil
 }
 
-func versionColumn(first uint64, n int) []uint64 {
-	v := make([]uint64, n)
-	for i := range v {
-		v[i] = first + uint64(i)
-	}
-	return v
-}
-
 func checkKey(i int, tsCode string, date time.Time) error {
 	if tsCode == "" {
 		return fmt.Errorf("row %d: ts_code is empty", i)
