@@ -251,12 +251,21 @@ func (s *Store) DayBars(ctx context.Context, date time.Time) ([]market.StatBar, 
 
 const barColumns = "trade_date, open, high, low, close, pre_close, change, pct_chg, vol, amount"
 
-// barValues are barColumns without the date, and barTupleColumns name the
-// elements of a tuple r of barValues back.
-const (
-	barValues       = "open, high, low, close, pre_close, change, pct_chg, vol, amount"
-	barTupleColumns = "r.1 AS open, r.2 AS high, r.3 AS low, r.4 AS close, r.5 AS pre_close, r.6 AS change, r.7 AS pct_chg, r.8 AS vol, r.9 AS amount"
-)
+// newestBarsPerDay selects barColumns of one code in a date range (three
+// parameters: ts_code, from, to) from a bar table, one row per day: the row
+// of the newest version, taken as one tuple so its columns always come from
+// the same version.
+func newestBarsPerDay(table string) string {
+	return `SELECT trade_date, r.1 AS open, r.2 AS high, r.3 AS low, r.4 AS close, r.5 AS pre_close,
+				r.6 AS change, r.7 AS pct_chg, r.8 AS vol, r.9 AS amount
+			FROM (
+				SELECT trade_date,
+					argMax((open, high, low, close, pre_close, change, pct_chg, vol, amount), version) AS r
+				FROM ` + table + `
+				PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
+				GROUP BY trade_date
+			)`
+}
 
 // scanBar reads the barColumns of a row.
 func scanBar(row driver.Row, b *market.DailyBar) error {
@@ -374,25 +383,13 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 	// argMax(row, version), the newest version as FINAL would keep, but about
 	// twice as fast for one code across many monthly partitions: FINAL
 	// merges every column of every granule it touches on one thread. The row
-	// is taken as one tuple so its columns always come from the same version.
+	// is taken as one tuple (newestBarsPerDay).
 	rows, err := s.conn.Query(ctx, `
 		SELECT `+barColumns+`, adj_factor
 		FROM (
-			SELECT trade_date, `+barTupleColumns+`
-			FROM (
-				SELECT trade_date, argMax((`+barValues+`), version) AS r
-				FROM daily
-				PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
-				GROUP BY trade_date
-			)
+			`+newestBarsPerDay("daily")+`
 			UNION ALL
-			SELECT trade_date, `+barTupleColumns+`
-			FROM (
-				SELECT trade_date, argMax((`+barValues+`), version) AS r
-				FROM etf_daily
-				PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
-				GROUP BY trade_date
-			)
+			`+newestBarsPerDay("etf_daily")+`
 		)
 		ANY LEFT JOIN (
 			SELECT trade_date, argMax(adj_factor, version) AS adj_factor
