@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/stockdatasource/stockd/internal/cache"
 	"github.com/stockdatasource/stockd/internal/config"
 	"github.com/stockdatasource/stockd/internal/ingest"
 	"github.com/stockdatasource/stockd/internal/market"
@@ -136,9 +137,25 @@ func runDemo(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	return err
 }
 
-// invalidateAfterLoad drops the cached answers new data makes stale: the
+// staleAfterLoad are the cache namespaces new market data makes stale: the
 // overview of every date and the per-stock answers. Loads are rare, so the
-// whole namespaces go rather than a guess at which keys changed. Without
+// whole namespaces go rather than a guess at which keys changed.
+var staleAfterLoad = []string{"overview:*", "basic:*", "daily:*"}
+
+// dropStale deletes staleAfterLoad from c: in Redis and, through its
+// invalidation channel, in every server's in-process tier.
+func dropStale(ctx context.Context, c *cache.Cache, logger *slog.Logger) {
+	for _, p := range staleAfterLoad {
+		n, err := c.DeletePattern(ctx, p)
+		if err != nil {
+			logger.Warn("cache invalidation failed; stale answers expire with their TTL", "pattern", p, "err", err)
+			continue
+		}
+		logger.Info("cache invalidated", "pattern", p, "keys", n)
+	}
+}
+
+// invalidateAfterLoad drops what a load by this command made stale. Without
 // Redis there is nothing shared to drop (each server's L1 expires in
 // CACHE_L1_TTL).
 func invalidateAfterLoad(ctx context.Context, cfg config.Config, logger *slog.Logger) {
@@ -151,14 +168,7 @@ func invalidateAfterLoad(ctx context.Context, cfg config.Config, logger *slog.Lo
 		return
 	}
 	defer c.Close()
-	for _, p := range []string{"overview:*", "basic:*", "daily:*"} {
-		n, err := c.DeletePattern(ctx, p)
-		if err != nil {
-			logger.Warn("cache invalidation failed; stale answers expire with their TTL", "pattern", p, "err", err)
-			continue
-		}
-		logger.Info("cache invalidated", "pattern", p, "keys", n)
-	}
+	dropStale(ctx, c, logger)
 }
 
 // printReport prints rows per table, skipped lines and files, and the rate.

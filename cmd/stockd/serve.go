@@ -59,14 +59,10 @@ func runServe(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 		Registry: reg,
 		WebDir:   cfg.WebDir,
 	}
-	// New bars from the daily sync make every overview and stock answer
-	// stale; the sync is rare, so whole namespaces are dropped.
+	// Each trade date the daily sync writes makes the cached overview and
+	// stock answers stale.
 	startSyncSchedule(ctx, cfg, st, logger, func(string, time.Time) {
-		for _, p := range []string{"overview:*", "basic:*", "daily:*"} {
-			if _, err := c.DeletePattern(context.WithoutCancel(ctx), p); err != nil {
-				logger.Warn("cache invalidation after sync failed", "pattern", p, "err", err)
-			}
-		}
+		dropStale(context.WithoutCancel(ctx), c, logger)
 	})
 	workflows := workflow.NewService(st, c, cfg.CacheTTLWorkflow)
 	mountWorkflows := httpapi.WorkflowRoutes(workflows, cfg.APIToken)
