@@ -29,8 +29,9 @@ func WorkflowRoutes(svc *workflow.Service, apiToken string) func(*http.ServeMux)
 			WriteJSON(w, http.StatusOK, workflow.List{Workflows: t, Total: len(t)})
 		})
 		mux.HandleFunc("GET /api/workflows", func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
 			include := true
-			switch v := r.URL.Query().Get("include_templates"); v {
+			switch v := q.Get("include_templates"); v {
 			case "", "true", "1":
 			case "false", "0":
 				include = false
@@ -38,7 +39,7 @@ func WorkflowRoutes(svc *workflow.Service, apiToken string) func(*http.ServeMux)
 				WriteError(w, r, badParam(CodeBadRequest, "include_templates", v, "want true or false"))
 				return
 			}
-			category := strings.TrimSpace(r.URL.Query().Get("category"))
+			category := strings.TrimSpace(q.Get("category"))
 			if len(category) > workflow.MaxCategoryLen*4 {
 				WriteError(w, r, badParam(CodeBadRequest, "category", category[:20]+"…", "too long"))
 				return
