@@ -61,6 +61,16 @@ wait_up() {
 	exit 1
 }
 
+# start_stockd DIR PORT ENV…: `stockd serve` on 127.0.0.1:PORT with ENV, in
+# DIR (so no .env of the checkout is read), on the servers' CPUs.
+start_stockd() {
+	local dir=$1 port=$2
+	shift 2
+	(cd "$dir" && exec env HTTP_ADDR=127.0.0.1:$port LOG_LEVEL=warn "$@" "${SERVER[@]}" "$OLDPWD/bin/stockd" serve) &
+	pids+=($!)
+	wait_up "http://127.0.0.1:$port"
+}
+
 ch_quiet
 echo "== HTTP benchmarks (wrk -t2 -c$CONNS -d$DURATION)" | tee "$OUT/http.txt"
 tmp=$(mktemp -d)
@@ -76,12 +86,10 @@ paths=(
 )
 
 serve() { # port, extra env…
-	local port=$1; shift
-	(cd "$tmp" && exec env SQLITE_PATH="$tmp/s.db" HTTP_ADDR=127.0.0.1:$port LOG_LEVEL=warn \
-		REDIS_HOST=127.0.0.1 REDIS_PORT=${STOCKD_TEST_REDIS##*:} REDIS_PASSWORD=$STOCKD_TEST_REDIS_PASSWORD "$@" \
-		"${SERVER[@]}" "$OLDPWD/bin/stockd" serve) &
-	pids+=($!)
-	wait_up "http://127.0.0.1:$port"
+	local port=$1
+	shift
+	start_stockd "$tmp" "$port" SQLITE_PATH="$tmp/s.db" \
+		REDIS_HOST=127.0.0.1 REDIS_PORT=${STOCKD_TEST_REDIS##*:} REDIS_PASSWORD=$STOCKD_TEST_REDIS_PASSWORD "$@"
 }
 serve 18901 CACHE_PREFIX=benchl1:
 serve 18902 CACHE_PREFIX=benchl2: CACHE_L1_SIZE=0
@@ -128,16 +136,10 @@ if [ "${BENCH_QUICK:-}" != 1 ]; then
 		/usr/bin/time -f "$store: %e s, max RSS %M KB" env "${envs[@]}" bin/stockd "${demo[@]}" 2>&1 |
 			grep -E 'rows/s|max RSS' | tee -a "$OUT/big.txt"
 	done
-	serve_big() { # port, store env…
-		local port=$1; shift
-		(cd "$big" && exec env "$@" HTTP_ADDR=127.0.0.1:$port LOG_LEVEL=warn REDIS_HOST= CACHE_L1_SIZE=0 \
-			"${SERVER[@]}" "$OLDPWD/bin/stockd" serve) &
-		pids+=($!)
-		wait_up "http://127.0.0.1:$port"
-	}
 	ch_quiet
-	serve_big 18911 "${ch_env[@]}"
-	serve_big 18912 SQLITE_PATH="$big/demo.db"
+	# No cache tier at all: every request reaches the store.
+	start_stockd "$big" 18911 "${ch_env[@]}" REDIS_HOST= CACHE_L1_SIZE=0
+	start_stockd "$big" 18912 SQLITE_PATH="$big/demo.db" REDIS_HOST= CACHE_L1_SIZE=0
 	code=$(curl -fs "http://127.0.0.1:18912/api/overview/hot-stocks?limit=1" | jq -r '.data[0].ts_code')
 	etf=$(curl -fs "http://127.0.0.1:18912/api/overview/hot-etfs?limit=1" | jq -r '.data[0].ts_code')
 	big_paths=(
