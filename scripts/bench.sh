@@ -74,7 +74,7 @@ start_stockd() {
 ch_quiet
 echo "== HTTP benchmarks (wrk -t2 -c$CONNS -d$DURATION)" | tee "$OUT/http.txt"
 tmp=$(mktemp -d)
-SQLITE_PATH=$tmp/s.db bin/stockd import ../shared/data/tushare-2025-12-18 >/dev/null 2>&1
+SQLITE_PATH=$tmp/s.db bin/stockd import testdata/tushare-2025-12-18 >/dev/null 2>&1
 SQLITE_PATH=$tmp/s.db bin/stockd demo --stocks 1 --etfs 50 --days 5 --end 2025-12-18 >/dev/null  # the snapshot has no ETFs: add synthetic ones (and one synthetic stock)
 
 paths=(

@@ -40,12 +40,16 @@ step "web: unit tests (Vitest), type check and production build"
 (cd web && npm ci --no-audit --no-fund && npm test && npm run build)
 
 step "web: end-to-end in headless Chromium against stockd with the real snapshot"
-SKIP_WEB_BUILD=1 scripts/web-e2e.sh
+# Screenshots go to a temp folder: a test run must not change tracked files.
+E2E_SCREENSHOTS=$(mktemp -d) SKIP_WEB_BUILD=1 scripts/web-e2e.sh
 
 step "local stack (ClickHouse, Redis, stockd, nginx) + deployment acceptance"
+# Ports can be moved (STACK_PORT_*, TEST_*_PORT of test-services.sh) so two
+# runs on one machine do not collide.
 export STACK_DIR=$(mktemp -d) \
-	STACK_PORT_FRONTEND=23001 STACK_PORT_BACKEND=28000 STACK_PORT_REDIS=26379 \
-	STACK_PORT_CLICKHOUSE_HTTP=28123 STACK_PORT_CLICKHOUSE=29000 STACK_PORT_CLICKHOUSE_INTERSERVER=29009
+	STACK_PORT_FRONTEND=${STACK_PORT_FRONTEND:-23001} STACK_PORT_BACKEND=${STACK_PORT_BACKEND:-28000} \
+	STACK_PORT_REDIS=${STACK_PORT_REDIS:-26379} STACK_PORT_CLICKHOUSE_HTTP=${STACK_PORT_CLICKHOUSE_HTTP:-28123} \
+	STACK_PORT_CLICKHOUSE=${STACK_PORT_CLICKHOUSE:-29000} STACK_PORT_CLICKHOUSE_INTERSERVER=${STACK_PORT_CLICKHOUSE_INTERSERVER:-29009}
 scripts/local-stack.sh up
 eval "$(scripts/local-stack.sh env)"
 scripts/acceptance.sh "$FRONTEND_URL" "$BACKEND_URL"

@@ -7,7 +7,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 root=$(pwd)
-data_dir=${E2E_DATA_DIR:-../shared/data/tushare-2025-12-18}
+data_dir=${E2E_DATA_DIR:-testdata/tushare-2025-12-18}
 
 if [[ ! -f "$data_dir/daily.csv" ]]; then
   echo "web-e2e: snapshot not found at $data_dir" >&2

@@ -49,11 +49,15 @@ func RepoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// Snapshot is the folder of the real market snapshot (Tushare-format CSVs of
-// 2025-12-18), read from the shared folder beside the repository.
+// SnapshotDir is the folder of the real market snapshot (Tushare-format CSVs
+// of 2025-12-18) carried in the repository's testdata; its README names the
+// public source.
+func SnapshotDir() string { return filepath.Join(RepoRoot(), "testdata", "tushare-2025-12-18") }
+
+// Snapshot is SnapshotDir, failing the test when the files are missing.
 func Snapshot(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(RepoRoot(), "..", "shared", "data", "tushare-2025-12-18")
+	dir := SnapshotDir()
 	if _, err := os.Stat(filepath.Join(dir, "daily.csv")); err != nil {
 		t.Fatalf("real snapshot not found at %s: %v", dir, err)
 	}

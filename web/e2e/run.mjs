@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // End-to-end checks of the web UI against a running stockd (real API, real snapshot data), in headless
 // Chromium through playwright-core. Usage: node web/e2e/run.mjs http://127.0.0.1:PORT
-// Env: CHROMIUM (default /usr/bin/chromium), E2E_DATA_DIR (default ../shared/data/tushare-2025-12-18
+// Env: CHROMIUM (default /usr/bin/chromium), E2E_DATA_DIR (default testdata/tushare-2025-12-18
 // relative to the repo root), E2E_SCREENSHOTS (default docs/screenshots in the repo).
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,7 +16,7 @@ if (!base) {
   console.error('usage: node web/e2e/run.mjs http://127.0.0.1:PORT')
   process.exit(2)
 }
-const dataDir = resolve(repo, process.env.E2E_DATA_DIR || '../shared/data/tushare-2025-12-18')
+const dataDir = resolve(repo, process.env.E2E_DATA_DIR || 'testdata/tushare-2025-12-18')
 const shotDir = resolve(repo, process.env.E2E_SCREENSHOTS || 'docs/screenshots')
 mkdirSync(shotDir, { recursive: true })
 

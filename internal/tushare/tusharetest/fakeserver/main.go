@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/stockdatasource/stockd/internal/testenv"
@@ -21,7 +20,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:7777", "listen address")
-	dir := flag.String("dir", filepath.Join(testenv.RepoRoot(), "..", "shared", "data", "tushare-2025-12-18"), "snapshot folder")
+	dir := flag.String("dir", testenv.SnapshotDir(), "snapshot folder")
 	token := flag.String("token", "demo", "token the server accepts")
 	etfs := flag.Int("etfs", 30, "generated ETFs")
 	days := flag.Int("etf-days", 20, "open days with ETF bars")
