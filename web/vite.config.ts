@@ -1,8 +1,50 @@
-import { defineConfig, loadEnv } from 'vite'
+import { defineConfig, loadEnv, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import AutoImport from 'unplugin-auto-import/vite'
 import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib'
+
+/**
+ * Writes X.gz and X.br beside every compressible file of the build, for `stockd serve` and nginx
+ * (gzip_static) to send when the browser accepts them. Runs last, so files other plugins copy into
+ * the output are compressed too. A copy that saves less than 5% is not written.
+ */
+export function precompress(exts = ['.js', '.mjs', '.css', '.html', '.svg', '.json', '.map', '.txt']): Plugin {
+  let outDir = 'dist'
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const p = join(dir, name)
+      return statSync(p).isDirectory() ? walk(p) : [p]
+    })
+  return {
+    name: 'stockd:precompress',
+    apply: 'build',
+    enforce: 'post',
+    configResolved(c) {
+      outDir = c.build.outDir
+    },
+    closeBundle: {
+      order: 'post',
+      sequential: true,
+      handler() {
+        for (const file of walk(outDir)) {
+          if (!exts.some((e) => file.endsWith(e)) || file.includes('/.vite/')) continue
+          const raw = readFileSync(file)
+          if (raw.length < 256) continue
+          const gz = gzipSync(raw, { level: 9 })
+          const br = brotliCompressSync(raw, {
+            params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length },
+          })
+          if (gz.length < raw.length * 0.95) writeFileSync(file + '.gz', gz)
+          if (br.length < raw.length * 0.95) writeFileSync(file + '.br', br)
+        }
+      },
+    },
+  }
+}
 
 // The dev server proxies API calls to the backend; the app itself only uses relative URLs.
 export default defineConfig(({ mode }) => {
@@ -19,6 +61,7 @@ export default defineConfig(({ mode }) => {
         resolvers: [ElementPlusResolver()],
         dts: 'src/components.d.ts',
       }),
+      precompress(),
     ],
     server: {
       port: 3001,

@@ -70,6 +70,10 @@ export async function parseError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `http_${res.status}`, fallback)
 }
 
+function isJson(res: Response): boolean {
+  return (res.headers.get('Content-Type') ?? '').includes('json')
+}
+
 export interface TokenStore {
   getItem(key: string): string | null
   setItem(key: string, value: string): void
@@ -81,6 +85,10 @@ export interface ClientOptions {
   storage?: TokenStore | null
   /** Asked when a write answers 401; resolves to the token, or null when the user cancels. */
   askToken?: (rejected: boolean) => Promise<string | null>
+  /** Told when a request cannot reach the server at all (connection refused, DNS, offline). */
+  onNetworkError?: () => void
+  /** Told when the server answered, whatever the status: it is reachable. */
+  onResponse?: () => void
 }
 
 export const TOKEN_KEY = 'stockd.apiToken'
@@ -143,15 +151,25 @@ export function createClient(opts: ClientOptions = {}): ApiClient {
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     const t = tokenOverride !== undefined ? tokenOverride : token()
     if (t) headers['Authorization'] = `Bearer ${t}`
+    let res: Response
     try {
-      return await doFetch(path, {
+      res = await doFetch(path, {
         method,
         headers,
         body: body !== undefined ? JSON.stringify(body) : undefined,
       })
     } catch (e) {
+      opts.onNetworkError?.()
       throw new ApiError(0, 'network_error', e instanceof Error ? e.message : String(e))
     }
+    // A proxy in front (nginx) answers 502/504 itself while the backend is down: that is the server
+    // being away, not an answer from it.
+    if ((res.status === 502 || res.status === 504) && !isJson(res)) {
+      opts.onNetworkError?.()
+      throw new ApiError(0, 'network_error', `HTTP ${res.status} from a proxy`)
+    }
+    opts.onResponse?.()
+    return res
   }
 
   async function readJson<T>(res: Response): Promise<T> {
