@@ -88,11 +88,12 @@ const DETAIL_RULES: DetailRule[] = [
   { re: /^must be a date string$/, zh: () => '默认值必须是日期，如 2025-12-18' },
   { re: /^must be a stock code string$/, zh: () => '默认值必须是股票代码，如 600519.SH' },
   { re: /^must be an array of stock codes$/, zh: () => '默认值必须是股票代码列表' },
+  { re: /^unknown field$/, zh: () => '不支持的字段' },
+  { re: /^must be .+, not /, zh: () => '类型不正确' },
+  { re: /^not a JSON object/, zh: () => '提交的内容不是合法的 JSON 对象' },
+  // checkDefault passes on market.ParseDate / ParseCode errors as they are.
   { re: /date/i, zh: () => '日期格式不正确，应为 YYYY-MM-DD' },
   { re: /code/i, zh: () => '股票代码格式不正确，如 600519 或 600519.SH' },
-  { re: /^unknown field$/, zh: () => '不支持的字段' },
-  { re: /^must be (\w+), not/, zh: () => '类型不正确' },
-  { re: /^not a JSON object/, zh: () => '提交的内容不是合法的 JSON 对象' },
 ]
 
 /** One field error of a 422 answer in the UI's language. */

@@ -141,7 +141,7 @@ const zh = {
   'wf.otherErrors': '其他错误',
   'wf.nameRequired': '请输入名称',
   'token.title': '需要 API 令牌',
-  'token.body': '该操作需要 API 令牌（服务器的 API_TOKEN）。令牌保存在本浏览器的 localStorage 中。',
+  'token.body': '该操作需要 API 令牌（即服务器上配置的访问令牌）。令牌只保存在本浏览器中。',
   'token.rejected': '已保存的令牌被拒绝，请重新输入。',
   'token.placeholder': 'API 令牌',
   'token.clear': '清除已保存令牌',

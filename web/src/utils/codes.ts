@@ -65,8 +65,10 @@ export interface LimitPrices {
 }
 
 /**
- * Limit-up and limit-down prices: pre_close × (1 ± limit), rounded half-up to the fen in whole fen
- * (so 9.995 does not become 9.99 through binary floating point). Null without a previous close or rule.
+ * Limit-up and limit-down prices: pre_close × (1 ± limit), rounded half-up to the fen, computed in whole
+ * fen so binary floating point cannot turn 1.265 into 1.26. The Beijing exchange rounds toward the
+ * previous close instead (limit-up down, limit-down up): its own stk_limit prices show it, e.g.
+ * 19.69 × 1.3 = 25.597 → 25.59. Null without a previous close or a rule (funds).
  */
 export function limitPrices(
   preClose: number | null | undefined,
@@ -78,6 +80,9 @@ export function limitPrices(
   const pct = limitPct(tsCode, name, tradeDate)
   if (!pct) return null
   const pre = toFen(preClose)
+  if (boardOf(tsCode) === 'bse') {
+    return { up: Math.floor((pre * (100 + pct)) / 100) / 100, down: Math.ceil((pre * (100 - pct)) / 100) / 100 }
+  }
   return { up: Math.floor((pre * (100 + pct) + 50) / 100) / 100, down: Math.floor((pre * (100 - pct) + 50) / 100) / 100 }
 }
 
