@@ -28,7 +28,7 @@ trap cleanup EXIT INT TERM
 
 # A fixed demo market: the same flags always give the same data.
 (cd "$tmp" && env -u CLICKHOUSE_HOST -u REDIS_HOST SQLITE_PATH="$tmp/stock.db" \
-  "$root/bin/stockd" demo --stocks 300 --etfs 30 --days 500 --seed 1 --end 2025-12-18 >/dev/null)
+  "$root/bin/stockd" demo --stocks 300 --etfs 30 --days 500 --seed 1 >/dev/null)
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
   || node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')

@@ -46,6 +46,39 @@ export function precompress(exts = ['.js', '.mjs', '.css', '.html', '.svg', '.js
   }
 }
 
+/**
+ * A page opened directly on a route that needs a big lazy chunk (the stock page needs ECharts) starts
+ * fetching that chunk from index.html, in parallel with the app's entry, instead of after the entry
+ * and the page's own chunk ran. The chunk's hashed name is only known once bundled, so the small
+ * inline script is written here.
+ */
+export function routePreload(routes: { prefix: string; module: string }[]): Plugin {
+  return {
+    name: 'stockd:route-preload',
+    apply: 'build',
+    enforce: 'post',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        if (!ctx.bundle) return html
+        const pairs: [string, string][] = []
+        for (const r of routes) {
+          const chunk = Object.values(ctx.bundle).find(
+            (c) => c.type === 'chunk' && !!c.facadeModuleId && c.facadeModuleId.endsWith(r.module),
+          )
+          if (chunk) pairs.push([r.prefix, '/' + chunk.fileName])
+        }
+        if (!pairs.length) return html
+        const script =
+          `<script>(function(p){for(var i=0;i<p.length;i++)if(location.pathname.indexOf(p[i][0])===0){` +
+          `var l=document.createElement('link');l.rel='modulepreload';l.crossOrigin='';l.href=p[i][1];` +
+          `document.head.appendChild(l)}})(${JSON.stringify(pairs)})</script>`
+        return html.replace('</title>', '</title>\n    ' + script)
+      },
+    },
+  }
+}
+
 // The dev server proxies API calls to the backend; the app itself only uses relative URLs.
 export default defineConfig(({ mode }) => {
   const env = loadEnv(mode, process.cwd(), '')
@@ -61,6 +94,7 @@ export default defineConfig(({ mode }) => {
         resolvers: [ElementPlusResolver()],
         dts: 'src/components.d.ts',
       }),
+      routePreload([{ prefix: '/stock/', module: '/src/components/KlineChart.vue' }]),
       precompress(),
     ],
     server: {

@@ -45,6 +45,7 @@ declare module 'vue' {
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
     SyntheticBadge: typeof import('./components/SyntheticBadge.vue')['default']
+    TokenDialog: typeof import('./components/TokenDialog.vue')['default']
     WorkflowForm: typeof import('./components/WorkflowForm.vue')['default']
   }
   export interface GlobalDirectives {

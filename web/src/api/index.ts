@@ -1,4 +1,4 @@
-import { createClient } from './client'
+import { createClient, type Query } from './client'
 import { requestToken } from '../tokenPrompt'
 import { markOffline, markOnline } from '../connectivity'
 import type {
@@ -22,6 +22,18 @@ export const client = createClient({ askToken: requestToken, onNetworkError: mar
 
 const enc = encodeURIComponent
 
+function klineUrl(
+  code: string,
+  period: Period,
+  start: string | undefined,
+  end: string | undefined,
+  adjust: Adjust,
+): [string, Query] {
+  return period === 'day'
+    ? [`/api/stock/${enc(code)}/daily`, { start, end, adjust }]
+    : [`/api/stock/${enc(code)}/kline`, { period, start, end, adjust }]
+}
+
 export const api = {
   // ~3 years of trade dates for the picker (the server's default is 60).
   tradeDates: () => client.get<TradeDates>('/api/overview/trade-dates', { limit: 750 }),
@@ -37,9 +49,12 @@ export const api = {
     client.get<DailyAnswer>(`/api/stock/${enc(code)}/daily`, { start, end, adjust }),
   /** 日K through /daily (cached since long), 周K/月K aggregated by the server through /kline. */
   kline: (code: string, period: Period, start: string | undefined, end: string | undefined, adjust: Adjust) =>
-    period === 'day'
-      ? client.get<DailyAnswer>(`/api/stock/${enc(code)}/daily`, { start, end, adjust })
-      : client.get<DailyAnswer>(`/api/stock/${enc(code)}/kline`, { period, start, end, adjust }),
+    client.get<DailyAnswer>(...klineUrl(code, period, start, end, adjust)),
+  /** Asks for a stock page's data ahead of the page (see client.prefetch). */
+  prefetchStock(code: string, period: Period, start: string | undefined, end: string | undefined, adjust: Adjust) {
+    client.prefetch(`/api/stock/${enc(code)}/basic`)
+    client.prefetch(...klineUrl(code, period, start, end, adjust))
+  },
 
   workflows: () => client.get<WorkflowList>('/api/workflows', { include_templates: true }),
   tools: () => client.get<{ tools: Tool[] }>('/api/workflows/tools'),

@@ -1,5 +1,5 @@
 // What the stock page asks the K-line API for, and what it shows of the answer.
-import type { Bar, Period } from '../api/types'
+import type { Adjust, Bar, Period } from '../api/types'
 import { addDays, addMonths } from './dates'
 import { movingAverage } from './format'
 
@@ -46,4 +46,45 @@ export function visibleWithMA(all: Bar[], visibleStart: string | null, visibleEn
   const out: Shown = { bars: all.slice(from, to), ma: {} }
   for (const k of Object.keys(ma)) out.ma[k] = ma[k].slice(from, to)
   return out
+}
+
+/** The stock page's K-line view as the URL says it: ?period=week&range=3m&adjust=hfq or ?start=…&end=… */
+export interface KlineView {
+  period: Period
+  adjust: Adjust
+  range: QuickRange
+  /** A custom range (start, optional end) replaces the quick range. */
+  start: string
+  end: string
+}
+
+const normalize = (v: unknown) => {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(typeof v === 'string' ? v : '')
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : ''
+}
+
+export function viewFromQuery(q: Record<string, unknown>): KlineView {
+  return {
+    period: q.period === 'week' || q.period === 'month' ? q.period : 'day',
+    adjust: q.adjust === 'hfq' || q.adjust === 'none' ? q.adjust : 'qfq',
+    range: QUICK_RANGES.includes(q.range as QuickRange) ? (q.range as QuickRange) : '1y',
+    start: normalize(q.start),
+    end: normalize(q.end),
+  }
+}
+
+/** The newest bar may lag today by a weekend or the Spring Festival: fetch that much more when unsure. */
+export const SLACK_DAYS = 14
+
+/**
+ * What to ask the API for: the visible range plus the warm-up, ending open (at the stock's newest bar)
+ * unless a custom end is set. `latest` is the stock's newest bar day when known; before /basic answers
+ * it is taken to be about `today`, with slack.
+ */
+export function klineRequest(v: KlineView, latest: string | null, today: string): { start?: string; end?: string } {
+  const end = v.start ? v.end || undefined : undefined
+  if (v.start) return { start: fetchStart(v.start, v.period), end }
+  if (v.range === 'all') return { start: '1990-01-01', end }
+  const start = fetchStart(rangeStart(v.range, latest ?? today)!, v.period)
+  return { start: latest ? start : addDays(start, -SLACK_DAYS), end }
 }
