@@ -3,18 +3,13 @@
 # measured in headless Chromium against `stockd serve` on a synthetic demo market. Prints a markdown table
 # for the "Web" section of docs/BENCHMARKS.md.
 # Usage: scripts/web-bench.sh      (env: SKIP_WEB_BUILD=1 to reuse web/dist, BENCH_RUNS, BENCH_DOWN_KBPS,
-#                                        BENCH_UP_KBPS, BENCH_RTT_MS, CHROMIUM)
+#                                        BENCH_UP_KBPS, BENCH_RTT_MS, CHROMIUM;
+#                                        BENCH_REF=<commit> measures the UI and stockd of that commit instead,
+#                                        built in a temp folder — the "before" of docs/BENCHMARKS.md)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-root=$(pwd)
-
-if [[ "${SKIP_WEB_BUILD:-}" != "1" ]]; then
-  (cd web && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build)
-fi
-mkdir -p bin
-go build -o bin/stockd ./cmd/stockd
-
+here=$(pwd)
 tmp=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -26,7 +21,38 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# A fixed demo market: the same flags always give the same data.
+if [[ -n "${STOCKD_NETNS:-}" ]]; then
+  root=${BENCH_ROOT:?}
+elif [[ -n "${BENCH_REF:-}" ]]; then
+  # The other commit's tree, built as it was; the measuring script is this one's.
+  root="$tmp/ref"
+  mkdir -p "$root"
+  git archive "$BENCH_REF" | tar -x -C "$root"
+  (cd "$root/web" && npm ci --no-audit --no-fund >/dev/null && npm run build >/dev/null)
+else
+  root=$here
+  if [[ "${SKIP_WEB_BUILD:-}" != "1" ]]; then
+    (cd web && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build)
+  fi
+fi
+if [[ -z "${STOCKD_NETNS:-}" ]]; then
+  mkdir -p "$root/bin"
+  (cd "$root" && go build -o bin/stockd ./cmd/stockd)
+fi
+
+# Chromium fails every request in flight when the machine's network changes (another job adding a
+# bridge or a veth): measured here, ERR_NETWORK_CHANGED. As root, the run happens in a network namespace
+# of its own that has only loopback, which nothing else touches.
+if [[ -z "${STOCKD_NETNS:-}" && $(id -u) == 0 ]] && command -v unshare >/dev/null && command -v ip >/dev/null \
+  && unshare --net true 2>/dev/null; then
+  status=0
+  BENCH_ROOT="$root" STOCKD_NETNS=1 unshare --net bash "$here/scripts/web-bench.sh" "$@" || status=$?
+  exit $status
+fi
+if [[ -n "${STOCKD_NETNS:-}" ]]; then ip link set lo up; fi
+
+
+# A fixed demo market ending today (a market synced daily): the same flags give the same data.
 (cd "$tmp" && env -u CLICKHOUSE_HOST -u REDIS_HOST SQLITE_PATH="$tmp/stock.db" \
   "$root/bin/stockd" demo --stocks 300 --etfs 30 --days 500 --seed 1 >/dev/null)
 
@@ -43,5 +69,5 @@ done
 
 # The busiest stock of the last day: a real chart, a full year of bars.
 code=$(curl -fsS "$base/api/overview/hot-stocks?limit=1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data[0].ts_code))')
-echo "web-bench: $(git rev-parse --short HEAD), demo market, stock page of $code"
-node web/scripts/wire-bench.mjs "$base" "$code"
+echo "web-bench: $(git rev-parse --short "${BENCH_REF:-HEAD}"), demo market, stock page of $code"
+node "$here/web/scripts/wire-bench.mjs" "$base" "$code"
