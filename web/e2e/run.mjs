@@ -15,7 +15,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { launchChromium } from './browser.mjs'
 import { aggregate, englishIn, parseCsv } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -210,23 +210,8 @@ async function expectNoEnglish(page, label) {
 
 // ---------- run ----------
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'stockd-e2e-chromium-'))
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-  viewport: DESKTOP,
-  locale: 'zh-CN',
-})
+const browser = await launchChromium(DESKTOP)
+const context = browser.context
 const page = await context.newPage()
 page.setDefaultTimeout(15000)
 const pageErrors = []
@@ -812,8 +797,7 @@ try {
   })
 } finally {
   for (const id of created) await api('DELETE', `/api/workflows/${encodeURIComponent(id)}`).catch(() => {})
-  await context.close()
-  rmSync(userDataDir, { recursive: true, force: true })
+  await browser.close()
   if (demo) await demo.close()
 }
 

@@ -8,10 +8,7 @@
 // "bytes" are what crossed the wire (Network.loadingFinished encodedDataLength: headers + body as sent,
 // compressed when the server compressed). "time to chart" runs from navigation start until the K-line
 // canvas has pixels; "time to table" until the overview's hot-stock table has a row with a price.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { launchChromium } from '../e2e/browser.mjs'
 
 const base = (process.argv[2] || '').replace(/\/$/, '')
 const code = process.argv[3] || ''
@@ -51,23 +48,8 @@ const pages = [
 ]
 
 async function measure(p) {
-  const dir = mkdtempSync(join(tmpdir(), 'stockd-wire-bench-'))
-  const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1400, height: 1000 },
-    locale: 'zh-CN',
-  })
+  const browser = await launchChromium({ width: 1400, height: 1000 })
+  const ctx = browser.context
   try {
     const page = await ctx.newPage()
     const cdp = await ctx.newCDPSession(page)
@@ -98,8 +80,7 @@ async function measure(p) {
     await page.waitForTimeout(500)
     return { ms, bytes, requests, byType }
   } finally {
-    await ctx.close()
-    rmSync(dir, { recursive: true, force: true })
+    await browser.close()
   }
 }
 

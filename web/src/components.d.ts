@@ -41,6 +41,7 @@ declare module 'vue' {
     HotTable: typeof import('./components/HotTable.vue')['default']
     KeyboardWizard: typeof import('./components/KeyboardWizard.vue')['default']
     KlineChart: typeof import('./components/KlineChart.vue')['default']
+    NavLinks: typeof import('./components/NavLinks.vue')['default']
     QuotePanel: typeof import('./components/QuotePanel.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']

@@ -85,13 +85,3 @@ export function limitPrices(
   }
   return { up: Math.floor((pre * (100 + pct) + 50) / 100) / 100, down: Math.floor((pre * (100 - pct) + 50) / 100) / 100 }
 }
-
-/** SSE → 上交所 and so on; unknown values pass through. */
-export const EXCHANGES: Record<string, { zh: string; en: string }> = {
-  SSE: { zh: '上交所', en: 'Shanghai (SSE)' },
-  SH: { zh: '上交所', en: 'Shanghai (SSE)' },
-  SZSE: { zh: '深交所', en: 'Shenzhen (SZSE)' },
-  SZ: { zh: '深交所', en: 'Shenzhen (SZSE)' },
-  BSE: { zh: '北交所', en: 'Beijing (BSE)' },
-  BJ: { zh: '北交所', en: 'Beijing (BSE)' },
-}
