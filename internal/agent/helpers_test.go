@@ -164,8 +164,6 @@ func expectf(t testing.TB, ok bool, format string, args ...any) {
 	}
 }
 
-
-
 func workflowTool(name string, params map[string]any) workflow.Tool {
 	return workflow.Tool{Name: name, Description: "test tool", Parameters: params}
 }

@@ -243,4 +243,3 @@ func usageOf(u openai.CompletionUsage) Usage {
 		ReasoningTokens: u.CompletionTokensDetails.ReasoningTokens, CachedTokens: u.PromptTokensDetails.CachedTokens,
 	}
 }
-
