@@ -277,6 +277,17 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid JSON body", nil)
 		return
 	}
+	// Route and key are checked before a turn is used, as a real server
+	// refuses them before any model work.
+	if hr.Method != http.MethodPost || !strings.HasSuffix(hr.URL.Path, "/chat/completions") {
+		s.t.Errorf("llmtest: %s %s, want POST …/chat/completions", hr.Method, hr.URL.Path)
+		writeError(w, http.StatusNotFound, "unknown route", nil)
+		return
+	}
+	if s.APIKey != "" && hr.Header.Get("Authorization") != "Bearer "+s.APIKey {
+		writeError(w, http.StatusUnauthorized, "Incorrect API key provided", nil)
+		return
+	}
 	s.mu.Lock()
 	req.Index = len(s.requests)
 	s.requests = append(s.requests, req)
@@ -297,15 +308,6 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request) {
 		turn = s.script(req)
 	}
 
-	if hr.Method != http.MethodPost || !strings.HasSuffix(hr.URL.Path, "/chat/completions") {
-		s.t.Errorf("llmtest: %s %s, want POST …/chat/completions", hr.Method, hr.URL.Path)
-		writeError(w, http.StatusNotFound, "unknown route", nil)
-		return
-	}
-	if s.APIKey != "" && hr.Header.Get("Authorization") != "Bearer "+s.APIKey {
-		writeError(w, http.StatusUnauthorized, "Incorrect API key provided", nil)
-		return
-	}
 	if turn.Expect != nil {
 		turn.Expect(s.t, req)
 	}
