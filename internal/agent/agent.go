@@ -328,7 +328,8 @@ func (a *Agent) Run(ctx context.Context, req Request, sink Sink) (*Record, error
 		attribute.String(tracing.TraceMetadataPrefix+"run_id", rec.ID),
 		attribute.String(tracing.TraceMetadataPrefix+"workflow_id", req.Workflow.ID),
 		attribute.String(tracing.TraceMetadataPrefix+"model", a.cfg.Model),
-		attribute.String(tracing.SessionID, rec.ID),
+		// A Langfuse session per workflow: its runs line up there.
+		attribute.String(tracing.SessionID, cmpOr(req.Workflow.ID, rec.ID)),
 		attribute.String(tracing.ObservationType, "agent"),
 		attribute.String(tracing.GenAIOperation, tracing.OpInvokeAgent),
 		attribute.String(tracing.GenAIAgentName, name),

@@ -241,6 +241,29 @@ func TestRunTraceInLangfuse(t *testing.T) {
 	}
 }
 
+// Langfuse refusing the export (wrong keys) costs the run nothing: it
+// succeeds, and the failure is counted for /metrics.
+func TestTraceExportFailureDoesNotFailRun(t *testing.T) {
+	lf := langfusetest.New(t, "pk", "sk")
+	tr, err := tracing.New(tracing.Config{Host: lf.URL, PublicKey: "pk", SecretKey: "revoked", Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Shutdown(context.Background())
+	srv := llmtest.New(t, twoRoundScript(t)...)
+	a := newAgent(t, srv, &toolCalls{}, func(c *agent.Config) { c.Tracer = tr.Tracer() })
+	rec, err := a.Run(context.Background(), request(t), nil)
+	if err != nil || rec.Status != agent.StatusSucceeded || rec.TraceID == "" {
+		t.Fatalf("run: %v, status %s, trace %q", err, rec.Status, rec.TraceID)
+	}
+	if err := tr.ForceFlush(context.Background()); err != nil {
+		t.Fatalf("flush surfaced the export error: %v", err)
+	}
+	if s := tr.Stats(); s.FailedExports == 0 || s.DroppedSpans != 5 || len(lf.Spans()) != 0 {
+		t.Errorf("stats %+v, spans received %d", s, len(lf.Spans()))
+	}
+}
+
 // A call that breaks the tool's schema, a call to a tool the workflow did
 // not select, and arguments that are not JSON: each becomes a tool error
 // the model reads in the next round; the tools are not called and the run

@@ -3,8 +3,10 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,17 +124,7 @@ func eventTypes(evs []agent.Event) []string {
 	return out
 }
 
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func sameStrings(a, b []string) bool { return slices.Equal(a, b) }
 
 func mustError(t testing.TB, rec *agent.Record, err error, status agent.Status, code string) *agent.Error {
 	t.Helper()
@@ -149,13 +141,7 @@ func mustError(t testing.TB, rec *agent.Record, err error, status agent.Status, 
 	return e
 }
 
-func asError(err error, target **agent.Error) bool {
-	e, ok := err.(*agent.Error)
-	if ok {
-		*target = e
-	}
-	return ok
-}
+func asError(err error, target **agent.Error) bool { return errors.As(err, target) }
 
 func expectf(t testing.TB, ok bool, format string, args ...any) {
 	t.Helper()
