@@ -263,6 +263,20 @@ func (a *Agent) Active() int {
 	return len(a.active)
 }
 
+// NewRecord is the running record of req, as Run starts it: what the
+// caller stores before calling Run (req.RunID must be set, e.g. with
+// NewRunID, so both agree on the id).
+func (a *Agent) NewRecord(req Request) *Record {
+	rec := &Record{
+		ID: req.RunID, WorkflowID: req.Workflow.ID, Workflow: req.Workflow, Variables: req.Variables,
+		Status: StatusRunning, Model: a.cfg.Model, Rounds: []Round{}, StartedAt: time.Now().UTC(),
+	}
+	if rec.Variables == nil {
+		rec.Variables = map[string]any{}
+	}
+	return rec
+}
+
 // run is the state of one Run.
 type run struct {
 	a        *Agent
@@ -296,13 +310,8 @@ func (a *Agent) Run(ctx context.Context, req Request, sink Sink) (*Record, error
 	if req.SystemPrompt == "" {
 		req.SystemPrompt = req.Workflow.SystemPrompt
 	}
-	rec := &Record{
-		ID: req.RunID, WorkflowID: req.Workflow.ID, Workflow: req.Workflow, Variables: req.Variables,
-		Status: StatusRunning, Model: a.cfg.Model, Rounds: []Round{}, StartedAt: start.UTC(),
-	}
-	if rec.Variables == nil {
-		rec.Variables = map[string]any{}
-	}
+	rec := a.NewRecord(req)
+	rec.StartedAt = start.UTC()
 	r := &run{a: a, rec: rec, sink: sink, names: a.toolsOf(req)}
 
 	ctx, cancel := context.WithCancelCause(ctx)

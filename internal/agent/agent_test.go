@@ -68,9 +68,18 @@ func TestTwoRoundRunWithTwoToolCalls(t *testing.T) {
 	calls := &toolCalls{}
 	a := newAgent(t, srv, calls, nil)
 	col := &agent.Collector{}
-	rec, err := a.Run(context.Background(), request(t), col)
+	req := request(t)
+	req.RunID = agent.NewRunID()
+	running := a.NewRecord(req) // what the handler stores first
+	if running.Status != agent.StatusRunning || running.ID != req.RunID || running.Model != "deepseek-chat" || running.FinishedAt != nil {
+		t.Errorf("running record %+v", running)
+	}
+	rec, err := a.Run(context.Background(), req, col)
 	if err != nil {
 		t.Fatalf("run failed: %v", err)
+	}
+	if rec.ID != req.RunID {
+		t.Errorf("record id %q, want the caller's %q", rec.ID, req.RunID)
 	}
 
 	want := []string{"run", "thinking*", "usage", "tool_call", "tool_call", "tool_result", "tool_result", "content*", "usage", "done"}
