@@ -728,7 +728,8 @@ try {
   })
 
   await step('screenshots of every page at desktop and phone width (demo market)', async () => {
-    await page.evaluate((c) => localStorage.setItem('stockd.watchlist', JSON.stringify([c])), demoCode)
+    const watched = (await api('GET', '/api/overview/hot-stocks?sort_by=pct_chg&limit=6', undefined, demo.url)).json.data.map((r) => r.ts_code)
+    await page.evaluate((c) => localStorage.setItem('stockd.watchlist', JSON.stringify(c)), watched)
     for (const [suffix, vp] of [
       ['', DESKTOP],
       ['-phone', PHONE],
