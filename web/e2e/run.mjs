@@ -301,12 +301,13 @@ try {
     for (const id of ['q-vol', 'q-amount', 'q-turnover']) assert(/\d/.test(await text(id)), `${id} empty`)
   })
 
-  await step('stock: search 贵州茅台, pick the suggestion, 600519.SH with a drawn chart', async () => {
+  await step('stock: the search box opens the 键盘精灵; 贵州茅台 by name, picked with the mouse, has a drawn chart', async () => {
     await page.goto(base + '/stock')
-    const input = page.locator('[data-testid=stock-search] input')
-    await input.click()
+    await page.locator('[data-testid=stock-search]').click()
+    const input = page.locator('[data-testid=kw-input]')
+    await input.waitFor()
     await input.fill('贵州茅台')
-    const item = page.locator('.stock-search-popper [data-code="600519.SH"]')
+    const item = page.locator('[data-testid=keyboard-wizard] [data-code="600519.SH"]')
     await item.waitFor()
     await item.click()
     await page.waitForURL(/\/stock\/600519\.SH/)
@@ -701,6 +702,14 @@ try {
     assert(first >= threeBefore, `近3月 starts at ${first}, before ${threeBefore}`)
     const active = await page.locator('[data-testid=quick-range] .is-active').innerText()
     assert(active.trim() === '近3月', `after reload the active range is "${active}"`)
+    // A custom range: the date boxes stop at the last bar (no future day), the range goes to the URL.
+    assert((await page.locator('[data-testid=range-end]').getAttribute('max')) === latest, 'the end box allows days after the last bar')
+    assert((await page.locator('[data-testid=range-start]').getAttribute('max')) === latest, 'the start box allows days after the last bar')
+    await page.locator('[data-testid=range-start]').fill('2025-06-02')
+    await page.waitForURL(/start=2025-06-02/)
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=kline-chart]')?.getAttribute('data-first-date') >= '2025-06-02',
+    )
     await page.locator('[data-testid=period-month]').click()
     await page.waitForURL(/period=month/)
     await page.locator('[data-testid=period-day]').click()
