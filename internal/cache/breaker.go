@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -15,6 +17,55 @@ const (
 	StatusDown     = "down"
 	StatusDisabled = "disabled"
 )
+
+// The breaker opens on a run of failed Redis calls with no success in
+// between that has lasted at least breakerWindow (or the request timeout,
+// if longer) and counts at least breakerFailures calls. A slow reply or a
+// burst of timeouts from one stall of a busy machine is not such a run:
+// every call in flight times out at about the same moment, and the next
+// calls succeed. A Redis that is down, hung or unreachable is.
+const (
+	breakerFailures = 3
+	breakerWindow   = time.Second
+)
+
+// Probe backoff while the breaker is open: a PING after 250 ms, then with
+// doubling waits up to 1 s, so a returning Redis (or a promoted replica)
+// is used again within about a second of answering.
+const (
+	probeFirst = 250 * time.Millisecond
+	probeMax   = 1 * time.Second
+)
+
+// breaker counts the current run of failed Redis calls.
+type breaker struct {
+	failing atomic.Bool // a run is in progress: the fast path of succeeded
+	mu      sync.Mutex
+	n       int
+	since   time.Time
+}
+
+// trip records one failure at now and reports whether the run is long
+// enough to open the breaker; if so the run starts over.
+func (b *breaker) trip(now time.Time, window time.Duration) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.n == 0 {
+		b.since = now
+		b.failing.Store(true)
+	}
+	b.n++
+	if b.n >= breakerFailures && now.Sub(b.since) >= window {
+		b.reset()
+		return true
+	}
+	return false
+}
+
+func (b *breaker) reset() {
+	b.n = 0
+	b.failing.Store(false)
+}
 
 // RedisStatus says whether the shared tier is in use: "up", "down" (Redis
 // configured but not answering; the cache degrades to the loader) or
@@ -30,44 +81,79 @@ func (c *Cache) RedisStatus() string {
 	}
 }
 
-// fail records a failed Redis call. An error that means Redis is unusable
-// opens the breaker: requests stop calling Redis, one warning is logged,
-// and a background probe waits for Redis to answer again.
+// succeeded ends a run of failures: Redis answered.
+func (c *Cache) succeeded() {
+	if c.brk.failing.Load() {
+		c.brk.mu.Lock()
+		c.brk.reset()
+		c.brk.mu.Unlock()
+	}
+}
+
+// fail records a failed Redis call. Errors that say Redis is unusable for
+// us count towards opening the breaker (see breakerFailures); once open,
+// requests stop calling Redis, one warning is logged, and a background
+// probe waits for Redis to answer again. Refused credentials or database
+// open it at once: they do not fix themselves between two requests.
 func (c *Cache) fail(ctx context.Context, op string, err error) {
 	if ctx.Err() != nil && c.ctx.Err() == nil {
 		// The caller gave up (or its deadline passed): not Redis's fault.
 		return
 	}
 	c.stats.errors.Add(1)
-	if !isOutage(err) {
+	switch classify(err) {
+	case errCommand:
 		c.log.Warn("cache: redis command failed", "op", op, "err", err)
 		return
+	case errTransient:
+		if !c.brk.trip(time.Now(), max(breakerWindow, c.timeout)) {
+			return
+		}
 	}
+	c.open(op, err)
+}
+
+// open opens the breaker (once) and starts the probe.
+func (c *Cache) open(op string, err error) {
 	if c.up.CompareAndSwap(true, false) {
 		c.log.Warn("cache: redis unavailable, serving without it until it answers", "op", op, "err", err)
 		c.startProbe()
 	}
 }
 
-// isOutage tells errors that make Redis unusable for us (network, timeouts,
-// authentication, a server still loading) from errors of one command.
-func isOutage(err error) bool {
+type errClass int
+
+const (
+	errCommand   errClass = iota // this command failed; Redis is fine
+	errTransient                 // network, timeouts, failover in progress
+	errConfig                    // credentials or database refused
+)
+
+// classify tells errors that make Redis unusable for us from errors of one
+// command.
+func classify(err error) errClass {
 	var rerr redis.Error
 	if !errors.As(err, &rerr) {
-		return true // network errors, timeouts, closed pool
+		return errTransient // network errors, timeouts, closed pool, no sentinel
 	}
 	msg := rerr.Error()
-	for _, p := range []string{"NOAUTH", "WRONGPASS", "LOADING", "MASTERDOWN", "ERR AUTH", "ERR invalid password", "ERR DB index", "ERR invalid DB index"} {
+	for _, p := range []string{"NOAUTH", "WRONGPASS", "ERR AUTH", "ERR invalid password", "ERR DB index", "ERR invalid DB index", "ERR SELECT is not allowed in cluster mode"} {
 		if strings.HasPrefix(msg, p) {
-			return true
+			return errConfig
 		}
 	}
-	return false
+	// A server still loading its data, a master gone or a replica not yet
+	// promoted, a slot moving: all pass within seconds.
+	for _, p := range []string{"LOADING", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "READONLY", "MOVED ", "ASK "} {
+		if strings.HasPrefix(msg, p) {
+			return errTransient
+		}
+	}
+	return errCommand
 }
 
 // startProbe runs one probe goroutine at a time: PING with growing backoff
-// until Redis answers, replay the invalidations it missed, and close the
-// breaker.
+// until Redis answers within the request timeout, then close the breaker.
 func (c *Cache) startProbe() {
 	if !c.probing.CompareAndSwap(false, true) {
 		return
@@ -77,10 +163,8 @@ func (c *Cache) startProbe() {
 		defer c.wg.Done()
 		wait := probeFirst
 		for {
-			select {
-			case <-c.ctx.Done():
+			if !c.sleep(wait) {
 				return
-			case <-time.After(wait):
 			}
 			if err := c.probeOnce(); err == nil {
 				c.log.Info("cache: redis is back, using it again")
@@ -91,29 +175,32 @@ func (c *Cache) startProbe() {
 	}()
 }
 
+// probeOnce closes the breaker if Redis answers a PING as fast as a request
+// needs: a Redis that answers only slowly would make every request wait.
+// Invalidations still queued keep their keys off Redis (the read gate), so
+// closing does not wait for the replayer.
 func (c *Cache) probeOnce() error {
-	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
-	defer cancel()
+	ping := func() error {
+		ctx, cancel := context.WithTimeout(c.ctx, c.timeout)
+		defer cancel()
+		return c.rdb.Ping(ctx).Err()
+	}
 	// The first PING after an outage may pick a pooled connection that died
 	// with the old server; a second one dials afresh.
-	err := c.rdb.Ping(ctx).Err()
+	err := ping()
 	if err != nil {
-		err = c.rdb.Ping(ctx).Err()
+		err = ping()
 	}
 	if err != nil {
-		return err
-	}
-	// Deletions that Redis missed while down must land before anyone reads
-	// from it again, or the stale values would come back to life; the lock
-	// keeps a deletion from being queued between the replay and the switch.
-	c.pendingMu.Lock()
-	defer c.pendingMu.Unlock()
-	if err := c.replayLocked(ctx); err != nil {
 		return err
 	}
 	// Clear probing first: a failure right after the switch must be able
 	// to start the next probe.
+	c.brk.mu.Lock()
+	c.brk.reset()
+	c.brk.mu.Unlock()
 	c.probing.Store(false)
 	c.up.Store(true)
+	c.kickReplay()
 	return nil
 }
