@@ -65,8 +65,8 @@ const (
 // (p99 ≈ 0.25 ms measured here), but a loaded 2-core machine running test
 // builds stalled replies past 200 ms (issue 13): a second is far beyond any
 // healthy reply and still short next to the store query a miss costs.
-// Invalidations get five times as long (at least 5 s) per command, since
-// giving up on one means queueing it.
+// An invalidation gets twice as long in all before it is queued, and the
+// replayer five times as long (at least 5 s) per command.
 const DefaultRedisTimeout = time.Second
 
 // scanCount is the COUNT hint of each SCAN step and so the size of each
@@ -649,12 +649,14 @@ func (c *Cache) Close() error {
 			_ = c.sub.Close() // unblocks the subscriber's read
 		}
 		c.subMu.Unlock()
-		c.wg.Wait()
+		// Closing the client first fails the commands of a replay or probe
+		// blocked on a hung Redis, so their goroutines end now.
 		if c.rdb != nil {
 			if cerr := c.rdb.Close(); err == nil {
 				err = cerr
 			}
 		}
+		c.wg.Wait()
 		if c.l1 != nil {
 			c.l1.StopAllGoroutines()
 		}

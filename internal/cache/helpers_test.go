@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -166,7 +167,8 @@ func startRedis(t testing.TB, password string) *redisServer {
 
 func (s *redisServer) start() {
 	s.t.Helper()
-	args := []string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+	// DEBUG SLEEP makes this Redis slow for the slow-Redis tests.
+	args := []string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes"}
 	if s.password != "" {
 		args = append(args, "--requirepass", s.password)
 	}
@@ -186,6 +188,23 @@ func (s *redisServer) start() {
 			s.t.Fatalf("redis-server on %s did not answer: %v", s.addr(), err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// freeze stops the server without closing its connections (SIGSTOP): the
+// kernel still accepts connections and takes requests, nothing answers.
+func (s *redisServer) freeze() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// thaw lets a frozen server go on (SIGCONT).
+func (s *redisServer) thaw() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		s.t.Fatal(err)
 	}
 }
 

@@ -22,6 +22,13 @@ const (
 	replayMax   = 2 * time.Second
 )
 
+// syncBudget bounds the attempt Delete and DeletePattern make before they
+// queue an invalidation: twice the request timeout (2 s by default), the
+// time after which a Redis that answers nothing opens the breaker anyway.
+// It rides out the stalls of a busy machine, so other replicas see the
+// invalidation at once, and keeps a write request from waiting longer.
+func syncBudget(request time.Duration) time.Duration { return 2 * request }
+
 // closeFlush bounds how long Close waits for queued invalidations.
 const closeFlush = 3 * time.Second
 
@@ -167,10 +174,10 @@ func (p *pendingSet) patterns() []string {
 // invalidate is the Redis side of Delete and DeletePattern. The patterns
 // are queued first, so from this moment on this process reads no matching
 // key from Redis; then, if the breaker is closed, they are applied in Redis
-// and announced to the other replicas with the patient deadline. What could
-// not be applied stays queued for the replayer, and the call still
-// succeeds: the invalidation is certain to happen here, and happens in
-// Redis as soon as Redis takes it.
+// and announced to the other replicas within syncBudget. What could not be
+// applied stays queued for the replayer, and the call still succeeds: the
+// invalidation is certain to happen here, and happens in Redis as soon as
+// Redis takes it.
 func (c *Cache) invalidate(ctx context.Context, patterns []string) (int64, error) {
 	if c.ctx.Err() != nil {
 		c.forget(patterns)
@@ -186,7 +193,7 @@ func (c *Cache) invalidate(ctx context.Context, patterns []string) (int64, error
 		c.queued(wasEmpty, "redis unavailable")
 		return 0, nil
 	}
-	actx, cancel := context.WithTimeout(ctx, patientTimeout(c.timeout))
+	actx, cancel := context.WithTimeout(ctx, syncBudget(c.timeout))
 	defer cancel()
 	n, err := c.apply(actx, patterns...)
 	if err != nil {

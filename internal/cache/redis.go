@@ -34,9 +34,9 @@ const clusterReload = time.Second
 // newRedisClient builds the go-redis universal client for the mode.
 //
 // Timeouts: the client's own read/write timeout is the patient one, used
-// by invalidations and the replayer; calls on a request's path get the
-// short request timeout from a context deadline (ContextTimeoutEnabled), so
-// one client serves both. Dialing and waiting for a pooled connection get
+// by the replayer of queued invalidations; calls on a request's path get
+// the request timeout, and Delete/DeletePattern their sync budget, from a
+// context deadline (ContextTimeoutEnabled), so one client serves all. Dialing and waiting for a pooled connection get
 // the request timeout.
 func newRedisClient(o *Options) redis.UniversalClient {
 	u := &redis.UniversalOptions{
@@ -70,8 +70,8 @@ func newRedisClient(o *Options) redis.UniversalClient {
 	return redis.NewUniversalClient(u)
 }
 
-// patientTimeout bounds one Redis command of an invalidation: long enough
-// to get through a Redis (or a machine) that is slow rather than down.
+// patientTimeout bounds one Redis command of the replayer: long enough to
+// get through a Redis (or a machine) that is slow rather than down.
 func patientTimeout(request time.Duration) time.Duration {
 	return max(5*request, 5*time.Second)
 }
