@@ -14,15 +14,16 @@
 #   eval "$(scripts/redis-topology.sh start)"   # prints the STOCKD_TEST_* variables
 #   scripts/redis-topology.sh stop
 #
-# Ports (each a run of consecutive ports, movable so parallel runs do not collide):
-#   TEST_REDIS_SENTINEL_PORT  first of 5: master, replica, 3 sentinels (default 16680)
-#   TEST_REDIS_CLUSTER_PORT   first of 12: 6 nodes, then their 6 cluster-bus ports (default 16686)
+# Ports (each a run of consecutive ports, movable so parallel runs do not collide;
+# by default they follow test-services.sh's TEST_REDIS_PORT, 16379 unless set):
+#   TEST_REDIS_SENTINEL_PORT  first of 5: master, replica, 3 sentinels (TEST_REDIS_PORT+1)
+#   TEST_REDIS_CLUSTER_PORT   first of 12: 6 nodes, then their 6 cluster-bus ports (TEST_REDIS_PORT+7)
 # State lives in TEST_REDIS_TOPOLOGY_DIR (default: TEST_SERVICES_DIR + "-topology").
 set -euo pipefail
 
 STATE=${TEST_REDIS_TOPOLOGY_DIR:-${TEST_SERVICES_DIR:-${TMPDIR:-/tmp}/stockd-test-services}-topology}
-SENTINEL_BASE=${TEST_REDIS_SENTINEL_PORT:-16680}
-CLUSTER_BASE=${TEST_REDIS_CLUSTER_PORT:-16686}
+SENTINEL_BASE=${TEST_REDIS_SENTINEL_PORT:-$((${TEST_REDIS_PORT:-16379} + 1))}
+CLUSTER_BASE=${TEST_REDIS_CLUSTER_PORT:-$((${TEST_REDIS_PORT:-16379} + 7))}
 PASSWORD=${TEST_REDIS_PASSWORD:-stockd-test}
 SENTINEL_PASSWORD=${TEST_REDIS_SENTINEL_PASSWORD:-stockd-sentinel}
 MASTER_NAME=stockd-test
