@@ -204,3 +204,90 @@ func (c *Cache) probeOnce() error {
 	c.kickReplay()
 	return nil
 }
+
+// errNodeSkipped is what a call to a cluster master gets while that
+// master's node breaker is open.
+var errNodeSkipped = errors.New("cache: cluster node not answering, skipped")
+
+// nodeRetry is how often a call is let through to a cluster master whose
+// node breaker is open, to see whether it answers again.
+const nodeRetry = 500 * time.Millisecond
+
+// nodeBreaker is the breaker of one cluster node, a go-redis hook on that
+// node's client. When one master stops answering without closing its
+// connections (a host gone, a partition), the cluster-wide breaker stays
+// closed — the other masters answer — and every request for that master's
+// slots would wait the full request timeout until its replica is promoted
+// (cluster-node-timeout plus an election). This breaker makes those
+// requests go to the store at once after a second of failures.
+type nodeBreaker struct {
+	window    time.Duration
+	brk       breaker
+	openUntil atomic.Int64 // UnixNano until which calls are skipped; 0 = closed
+	skipped   *atomic.Uint64
+}
+
+func (h *nodeBreaker) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *nodeBreaker) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		ctx, ok := h.allow(ctx)
+		if !ok {
+			return errNodeSkipped
+		}
+		err := next(ctx, cmd)
+		h.record(ctx, err)
+		return err
+	}
+}
+
+func (h *nodeBreaker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		ctx, ok := h.allow(ctx)
+		if !ok {
+			return errNodeSkipped
+		}
+		err := next(ctx, cmds)
+		h.record(ctx, err)
+		return err
+	}
+}
+
+// trialKey marks the context of the call let through to an open node, so
+// that the commands go-redis sends through the same hooks on its behalf
+// (AUTH and SELECT of a fresh connection) pass too.
+type trialKey struct{ h *nodeBreaker }
+
+// allow reports whether a call may go to the node: always while closed,
+// and once per nodeRetry while open.
+func (h *nodeBreaker) allow(ctx context.Context) (context.Context, bool) {
+	until := h.openUntil.Load()
+	if until == 0 || ctx.Value(trialKey{h}) != nil {
+		return ctx, true
+	}
+	now := time.Now().UnixNano()
+	if now < until || !h.openUntil.CompareAndSwap(until, now+int64(nodeRetry)) {
+		h.skipped.Add(1)
+		return ctx, false
+	}
+	return context.WithValue(ctx, trialKey{h}, true), true
+}
+
+func (h *nodeBreaker) record(ctx context.Context, err error) {
+	switch {
+	case err == nil || errors.Is(err, redis.Nil):
+	case ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return // the caller gave up: says nothing about the node
+	case classify(err) == errTransient:
+		if h.brk.trip(time.Now(), h.window) {
+			h.openUntil.Store(time.Now().Add(nodeRetry).UnixNano())
+		}
+		return
+	}
+	if h.brk.failing.Load() || h.openUntil.Load() != 0 {
+		h.brk.mu.Lock()
+		h.brk.reset()
+		h.brk.mu.Unlock()
+		h.openUntil.Store(0)
+	}
+}

@@ -243,7 +243,12 @@ func (c *Cache) connect(opts *Options) {
 	// outage shows as our one warning, not a line per probe.
 	redisLoggerOnce.Do(func() { redis.SetLogger(redisLogger{}) })
 	c.rdb = newRedisClient(opts)
-	c.cluster, _ = c.rdb.(*redis.ClusterClient)
+	if c.cluster, _ = c.rdb.(*redis.ClusterClient); c.cluster != nil {
+		// Nodes are created lazily, at the first command: this sees them all.
+		c.cluster.OnNewNode(func(node *redis.Client) {
+			node.AddHook(&nodeBreaker{window: max(breakerWindow, c.timeout), skipped: &c.stats.nodeSkips})
+		})
+	}
 	where := []any{"mode", opts.RedisMode, "addrs", opts.RedisAddrs, "db", opts.RedisDB, "prefix", opts.Prefix}
 
 	pingCtx, pingCancel := context.WithTimeout(c.ctx, 2*c.timeout)

@@ -260,7 +260,9 @@ func TestQueuedInvalidationGatesReads(t *testing.T) {
 	}
 	// The gate: neither Get nor Load asks Redis for the key. (Counters read
 	// directly: Stats itself would ask the frozen Redis.)
-	l2 := func() [3]uint64 { return [3]uint64{c.stats.l2Hits.Load(), c.stats.l2Misses.Load(), c.stats.errors.Load()} }
+	l2 := func() [3]uint64 {
+		return [3]uint64{c.stats.l2Hits.Load(), c.stats.l2Misses.Load(), c.stats.errors.Load()}
+	}
 	before := l2()
 	if v, ok := c.Get(ctx, listKey); ok {
 		t.Fatalf("Get while the invalidation is queued = %q", v)
@@ -295,5 +297,58 @@ func TestQueuedInvalidationGatesReads(t *testing.T) {
 	}
 	if _, err := c.DeletePattern(ctx, "basic:*"); !errors.Is(err, ErrDropped) {
 		t.Errorf("DeletePattern after Close = %v, want ErrDropped", err)
+	}
+}
+
+// TestNodeBreakerSkipsAFrozenNode: the per-node breaker of cluster mode,
+// on a real server that stops answering (SIGSTOP): after a second of
+// timeouts calls are skipped at once, one call per nodeRetry still tries,
+// and the node is used again as soon as it answers.
+func TestNodeBreakerSkipsAFrozenNode(t *testing.T) {
+	srv := startRedis(t, "")
+	var skipped atomic.Uint64
+	h := &nodeBreaker{window: time.Second, skipped: &skipped}
+	rdb := redis.NewClient(&redis.Options{Addr: srv.addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	defer rdb.Close()
+	rdb.AddHook(h)
+	get := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		err := rdb.Get(ctx, "k").Err()
+		if errors.Is(err, redis.Nil) {
+			return nil
+		}
+		return err
+	}
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.freeze()
+	defer srv.thaw()
+	var timeouts, skips int
+	eventually(t, 10*time.Second, "node breaker opens on a frozen node", func() bool {
+		switch err := get(); {
+		case errors.Is(err, errNodeSkipped):
+			skips++
+		case err != nil:
+			timeouts++
+		}
+		return skips >= 20
+	})
+	if timeouts < breakerFailures {
+		t.Errorf("opened after %d timeouts, want at least %d", timeouts, breakerFailures)
+	}
+	t.Logf("%d calls timed out before the node breaker opened; then skipped at once", timeouts)
+
+	srv.thaw()
+	eventually(t, 5*time.Second, "node used again once it answers", func() bool { return get() == nil })
+	for range 10 {
+		if err := get(); err != nil {
+			t.Fatalf("call after recovery: %v", err)
+		}
+	}
+	if h.openUntil.Load() != 0 {
+		t.Error("node breaker still open after successful calls")
 	}
 }

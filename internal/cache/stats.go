@@ -21,6 +21,7 @@ type counters struct {
 	loads, loadErrors atomic.Uint64
 	errors            atomic.Uint64 // failed Redis calls
 	queued            atomic.Uint64 // invalidations Redis could not take at once
+	nodeSkips         atomic.Uint64 // calls not sent to a cluster master whose node breaker is open
 }
 
 // Stats is a snapshot of the cache for /health and /api/cache/stats.
@@ -56,6 +57,9 @@ type Stats struct {
 	// counts every invalidation Redis could not take at once.
 	PendingInvalidations int    `json:"pending_invalidations"`
 	QueuedInvalidations  uint64 `json:"queued_invalidations"`
+	// NodeSkips counts calls not sent to a cluster master that stopped
+	// answering (its node breaker was open); they went to the store.
+	NodeSkips uint64 `json:"node_skips"`
 }
 
 // L1Stats describes the in-process tier.
@@ -88,6 +92,7 @@ func (c *Cache) Stats(ctx context.Context) Stats {
 
 		PendingInvalidations: c.pending.len(),
 		QueuedInvalidations:  c.stats.queued.Load(),
+		NodeSkips:            c.stats.nodeSkips.Load(),
 		L1: L1Stats{
 			Enabled: c.l1 != nil,
 			Hits:    c.stats.l1Hits.Load(),

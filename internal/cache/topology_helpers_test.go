@@ -30,14 +30,7 @@ func nodeDir(topo testenv.RedisTopology, addr string) string {
 // until its port refuses connections.
 func killNode(t testing.TB, topo testenv.RedisTopology, addr string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(nodeDir(topo, addr), "redis.pid"))
-	if err != nil {
-		t.Fatalf("pid of %s: %v", addr, err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatalf("pid of %s: %v", addr, err)
-	}
+	pid := nodePID(t, topo, addr)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill %s (pid %d): %v", addr, pid, err)
 	}
@@ -49,6 +42,37 @@ func killNode(t testing.TB, topo testenv.RedisTopology, addr string) {
 		}
 		return true
 	})
+}
+
+// freezeNode stops the data node at addr with SIGSTOP: its connections
+// stay open and nothing answers, as when a host vanishes. The cleanup
+// lets it go on (a failed-over cluster master then rejoins as a replica)
+// and waits for the cluster to be whole again.
+func freezeNode(t testing.TB, topo testenv.RedisTopology, addr string) {
+	t.Helper()
+	pid := nodePID(t, topo, addr)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatalf("freeze %s: %v", addr, err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+			t.Errorf("thaw %s: %v", addr, err)
+		}
+		waitClusterHealthy(t, topo)
+	})
+}
+
+func nodePID(t testing.TB, topo testenv.RedisTopology, addr string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(nodeDir(topo, addr), "redis.pid"))
+	if err != nil {
+		t.Fatalf("pid of %s: %v", addr, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("pid of %s: %v", addr, err)
+	}
+	return pid
 }
 
 // startNode starts the data node at addr again from its config file (the

@@ -12,12 +12,12 @@ import (
 	"github.com/stockdatasource/stockd/internal/testenv"
 )
 
-// failoverBound is what the fault tests assert about the shared tier's
-// return after a master is killed. The goal is 10 s (issue 17) and the
-// measured figures (docs/SCALING.md, logged by each test) are a few
-// seconds; the assertion is looser so that a loaded machine does not fail
-// it, while a client that never follows the failover still does.
-const failoverBound = 30 * time.Second
+// failoverBound is issue 17's goal for the shared tier's return after a
+// master is killed. Measured here (docs/SCALING.md, logged as FIGURE by
+// each test): 2.8–3.9 s with the machine at load average 20 on 2 cores,
+// dominated by the servers' own failure detection (1 s in the test
+// topology), so the bound holds with room on a loaded machine.
+const failoverBound = 10 * time.Second
 
 func newSentinelCache(t testing.TB, topo testenv.RedisTopology, opts Options) *Cache {
 	t.Helper()
@@ -331,4 +331,32 @@ func TestModesConnect(t *testing.T) {
 	if _, err := New(Options{RedisMode: ModeCluster, RedisAddrs: topo.Cluster, RedisDB: 1}); err == nil || !strings.Contains(err.Error(), "only database 0") {
 		t.Errorf("cluster with db 1: err = %v", err)
 	}
+}
+
+// TestClusterMasterFrozen: a master that stops answering without closing
+// its connections (SIGSTOP, as a vanished host or a partition looks from
+// here) until its replica is promoted. No Load fails, and the requests
+// for its slots stop waiting for it once its node breaker opens.
+func TestClusterMasterFrozen(t *testing.T) {
+	topo := testenv.RedisReplicated(t)
+	waitClusterHealthy(t, topo)
+	c := newClusterCache(t, topo, Options{})
+	cc := clusterClient(t, topo)
+	loads := startLoads(t, c, 8, 60)
+	eventually(t, 10*time.Second, "warm-up hits from Redis", func() bool { return c.stats.l2Hits.Load() > 200 })
+
+	victim, err := cc.MasterForKey(context.Background(), c.prefix+"basic:000000.SZ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := victim.Options().Addr
+	probe := sameMasterKey(t, cc, c.prefix, addr)
+	before := loads.loads.Load()
+	freezeNode(t, topo, addr)
+	took := eventually(t, failoverBound, "shared tier back after a master froze", func() bool {
+		return sharedTierBack(c, probe)
+	})
+	t.Logf("FIGURE cluster, frozen master: shared tier back %s after SIGSTOP of %s; %d Loads meanwhile, %d calls skipped by its node breaker",
+		took.Round(10*time.Millisecond), addr, loads.loads.Load()-before, c.stats.nodeSkips.Load())
+	loads.finish()
 }
