@@ -14,7 +14,7 @@ import (
 
 // failoverBound is issue 17's goal for the shared tier's return after a
 // master is killed. Measured here (docs/SCALING.md, logged as FIGURE by
-// each test): 2.8–3.9 s with the machine at load average 20 on 2 cores,
+// each test): 2.7–3.9 s with the machine at load average 14–22 on 2 cores,
 // dominated by the servers' own failure detection (1 s in the test
 // topology), so the bound holds with room on a loaded machine.
 const failoverBound = 10 * time.Second
@@ -353,7 +353,9 @@ func TestClusterMasterFrozen(t *testing.T) {
 	probe := sameMasterKey(t, cc, c.prefix, addr)
 	before := loads.loads.Load()
 	freezeNode(t, topo, addr)
-	took := eventually(t, failoverBound, "shared tier back after a master froze", func() bool {
+	// Not issue 17's case (a killed master); measured 2.6–6.0 s, as an
+	// election may need a second round when a master stops voting.
+	took := eventually(t, 2*failoverBound, "shared tier back after a master froze", func() bool {
 		return sharedTierBack(c, probe)
 	})
 	t.Logf("FIGURE cluster, frozen master: shared tier back %s after SIGSTOP of %s; %d Loads meanwhile, %d calls skipped by its node breaker",
