@@ -81,6 +81,20 @@ func newTestCache(t testing.TB, opts Options) (*Cache, *redis.Client) {
 	return c, raw
 }
 
+// newOwnCache builds a Cache (L1 off, so every Load asks Redis) on a
+// redis-server of the test's own, in DB 1 under a unique prefix, and
+// closes it when the test ends.
+func newOwnCache(t testing.TB, srv *redisServer, logger *slog.Logger) *Cache {
+	t.Helper()
+	c, err := New(Options{Prefix: uniquePrefix(t), RedisAddr: srv.addr(), RedisPassword: srv.password, RedisDB: 1, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	waitSubscribed(t, c)
+	return c
+}
+
 func waitSubscribed(t testing.TB, c *Cache) {
 	t.Helper()
 	select {

@@ -146,12 +146,7 @@ func TestSporadicSlownessKeepsBreakerClosed(t *testing.T) {
 	srv := startRedis(t, "s3cret")
 	rec := &logRecorder{}
 	// L1 off: every Load goes to Redis, where the stale value would be.
-	c, err := New(Options{Prefix: uniquePrefix(t), RedisAddr: srv.addr(), RedisPassword: "s3cret", RedisDB: 1, Logger: slog.New(rec)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	waitSubscribed(t, c)
+	c := newOwnCache(t, srv, slog.New(rec))
 	ctrl := controlClient(t, srv)
 
 	w := startWorkload(t, c, 6)
@@ -183,12 +178,7 @@ func TestSporadicSlownessKeepsBreakerClosed(t *testing.T) {
 func TestLongStallOpensBreakerAndRecovers(t *testing.T) {
 	srv := startRedis(t, "s3cret")
 	rec := &logRecorder{}
-	c, err := New(Options{Prefix: uniquePrefix(t), RedisAddr: srv.addr(), RedisPassword: "s3cret", RedisDB: 1, Logger: slog.New(rec)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	waitSubscribed(t, c)
+	c := newOwnCache(t, srv, slog.New(rec))
 	ctrl := controlClient(t, srv)
 
 	w := startWorkload(t, c, 6)
@@ -232,12 +222,7 @@ func TestLongStallOpensBreakerAndRecovers(t *testing.T) {
 // loses the old copy once it answers again.
 func TestQueuedInvalidationGatesReads(t *testing.T) {
 	srv := startRedis(t, "")
-	c, err := New(Options{Prefix: uniquePrefix(t), RedisAddr: srv.addr(), RedisDB: 1, Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	waitSubscribed(t, c)
+	c := newOwnCache(t, srv, quiet())
 	raw := rawClient(t, srv.addr(), "", 1)
 	ctx := context.Background()
 	for k, v := range map[string]string{listKey: "old", "basic:600519.SH": "keep"} {

@@ -21,11 +21,26 @@ const failoverBound = 10 * time.Second
 
 func newSentinelCache(t testing.TB, topo testenv.RedisTopology, opts Options) *Cache {
 	t.Helper()
+	opts.RedisMode, opts.RedisAddrs, opts.SentinelMaster = ModeSentinel, topo.Sentinels, topo.SentinelMaster
+	opts.SentinelPassword, opts.RedisPassword, opts.RedisDB = topo.SentinelPassword, topo.Password, testDB
+	return newTopologyCache(t, opts)
+}
+
+func newClusterCache(t testing.TB, topo testenv.RedisTopology, opts Options) *Cache {
+	t.Helper()
+	// Any one node is enough to find the others.
+	opts.RedisMode, opts.RedisAddrs, opts.RedisPassword = ModeCluster, topo.Cluster[:1], topo.Password
+	return newTopologyCache(t, opts)
+}
+
+// newTopologyCache builds a Cache on a replicated topology, under a unique
+// prefix unless one is given, and deletes what it wrote and closes it when
+// the test ends.
+func newTopologyCache(t testing.TB, opts Options) *Cache {
+	t.Helper()
 	if opts.Prefix == "" {
 		opts.Prefix = uniquePrefix(t)
 	}
-	opts.RedisMode, opts.RedisAddrs, opts.SentinelMaster = ModeSentinel, topo.Sentinels, topo.SentinelMaster
-	opts.SentinelPassword, opts.RedisPassword, opts.RedisDB = topo.SentinelPassword, topo.Password, testDB
 	if opts.Logger == nil {
 		opts.Logger = quiet()
 	}
@@ -38,30 +53,7 @@ func newSentinelCache(t testing.TB, topo testenv.RedisTopology, opts Options) *C
 	t.Cleanup(func() { c.DeletePattern(context.Background(), "*") })
 	waitSubscribed(t, c)
 	if c.RedisStatus() != StatusUp {
-		t.Fatalf("sentinel cache: status %q at start", c.RedisStatus())
-	}
-	return c
-}
-
-func newClusterCache(t testing.TB, topo testenv.RedisTopology, opts Options) *Cache {
-	t.Helper()
-	if opts.Prefix == "" {
-		opts.Prefix = uniquePrefix(t)
-	}
-	// Any one node is enough to find the others.
-	opts.RedisMode, opts.RedisAddrs, opts.RedisPassword = ModeCluster, topo.Cluster[:1], topo.Password
-	if opts.Logger == nil {
-		opts.Logger = quiet()
-	}
-	c, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	t.Cleanup(func() { c.DeletePattern(context.Background(), "*") })
-	waitSubscribed(t, c)
-	if c.RedisStatus() != StatusUp {
-		t.Fatalf("cluster cache: status %q at start", c.RedisStatus())
+		t.Fatalf("%s cache: status %q at start", opts.RedisMode, c.RedisStatus())
 	}
 	return c
 }
@@ -110,37 +102,56 @@ func TestSentinelMasterKilled(t *testing.T) {
 // TestClusterMasterKilled is the same with a cluster master: its replica
 // is promoted, the cache's slot map follows within its reload interval.
 func TestClusterMasterKilled(t *testing.T) {
+	clusterFault(t, "SIGKILL", failoverBound, func(topo testenv.RedisTopology, addr string) {
+		killNode(t, topo, addr)
+		t.Cleanup(func() {
+			// Back with its cluster state: it rejoins as a replica.
+			startNode(t, topo, addr)
+			waitClusterHealthy(t, topo)
+		})
+	})
+}
+
+// TestClusterMasterFrozen: a master that stops answering without closing
+// its connections (SIGSTOP, as a vanished host or a partition looks from
+// here) until its replica is promoted. No Load fails, and the requests
+// for its slots stop waiting for it once its node breaker opens.
+func TestClusterMasterFrozen(t *testing.T) {
+	// Not issue 17's case (a killed master); measured 2.6–6.0 s, as an
+	// election may need a second round when a master stops voting.
+	clusterFault(t, "SIGSTOP", 2*failoverBound, func(topo testenv.RedisTopology, addr string) {
+		freezeNode(t, topo, addr)
+	})
+}
+
+// clusterFault runs Loads on a cluster cache, applies fault to the master
+// of a key the Loads use, and checks that no Load fails and that the
+// shared tier is back within bound, probing with a key of that master's
+// slots, so "back" means the failed-over part is back.
+func clusterFault(t *testing.T, what string, bound time.Duration, fault func(topo testenv.RedisTopology, addr string)) {
 	topo := testenv.RedisReplicated(t)
 	waitClusterHealthy(t, topo)
 	c := newClusterCache(t, topo, Options{})
 	cc := clusterClient(t, topo)
-
 	loads := startLoads(t, c, 8, 60)
 	eventually(t, 10*time.Second, "warm-up hits from Redis", func() bool { return c.stats.l2Hits.Load() > 200 })
 
-	// Kill the master of a key the stream uses, and probe with a key of
-	// that master's slots, so "back" means the failed-over part is back.
 	victim, err := cc.MasterForKey(context.Background(), c.prefix+"basic:000000.SZ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := victim.Options().Addr
 	probe := sameMasterKey(t, cc, c.prefix, addr)
-	killNode(t, topo, addr)
-	t.Cleanup(func() {
-		// Back with its cluster state: it rejoins as a replica.
-		startNode(t, topo, addr)
-		waitClusterHealthy(t, topo)
-	})
-	took := eventually(t, failoverBound, "shared tier back after a master was killed", func() bool {
+	before := loads.loads.Load()
+	fault(topo, addr)
+	took := eventually(t, bound, "shared tier back after "+what+" of a master", func() bool {
 		return sharedTierBack(c, probe)
 	})
-	t.Logf("FIGURE cluster: shared tier back %s after SIGKILL of master %s (its slots' writes accepted again)",
-		took.Round(10*time.Millisecond), addr)
+	t.Logf("FIGURE cluster: shared tier back %s after %s of master %s; %d Loads meanwhile, %d calls skipped by node breakers",
+		took.Round(10*time.Millisecond), what, addr, loads.loads.Load()-before, c.stats.nodeSkips.Load())
 	hitsAt := c.stats.l2Hits.Load()
 	eventually(t, 10*time.Second, "Loads answered by Redis again", func() bool { return c.stats.l2Hits.Load() > hitsAt+100 })
 	loads.finish()
-	t.Logf("%d Loads during the test, none failed", loads.loads.Load())
 }
 
 // sameMasterKey returns a logical key whose slot the master at addr serves.
@@ -331,34 +342,4 @@ func TestModesConnect(t *testing.T) {
 	if _, err := New(Options{RedisMode: ModeCluster, RedisAddrs: topo.Cluster, RedisDB: 1}); err == nil || !strings.Contains(err.Error(), "only database 0") {
 		t.Errorf("cluster with db 1: err = %v", err)
 	}
-}
-
-// TestClusterMasterFrozen: a master that stops answering without closing
-// its connections (SIGSTOP, as a vanished host or a partition looks from
-// here) until its replica is promoted. No Load fails, and the requests
-// for its slots stop waiting for it once its node breaker opens.
-func TestClusterMasterFrozen(t *testing.T) {
-	topo := testenv.RedisReplicated(t)
-	waitClusterHealthy(t, topo)
-	c := newClusterCache(t, topo, Options{})
-	cc := clusterClient(t, topo)
-	loads := startLoads(t, c, 8, 60)
-	eventually(t, 10*time.Second, "warm-up hits from Redis", func() bool { return c.stats.l2Hits.Load() > 200 })
-
-	victim, err := cc.MasterForKey(context.Background(), c.prefix+"basic:000000.SZ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := victim.Options().Addr
-	probe := sameMasterKey(t, cc, c.prefix, addr)
-	before := loads.loads.Load()
-	freezeNode(t, topo, addr)
-	// Not issue 17's case (a killed master); measured 2.6–6.0 s, as an
-	// election may need a second round when a master stops voting.
-	took := eventually(t, 2*failoverBound, "shared tier back after a master froze", func() bool {
-		return sharedTierBack(c, probe)
-	})
-	t.Logf("FIGURE cluster, frozen master: shared tier back %s after SIGSTOP of %s; %d Loads meanwhile, %d calls skipped by its node breaker",
-		took.Round(10*time.Millisecond), addr, loads.loads.Load()-before, c.stats.nodeSkips.Load())
-	loads.finish()
 }
