@@ -274,7 +274,7 @@ func (o *Options) setDefaults() error {
 	if o.Prefix == "" {
 		o.Prefix = DefaultPrefix
 	}
-	if _, err := o.checkRedisOptions(); err != nil {
+	if err := o.checkRedisOptions(); err != nil {
 		return err
 	}
 	switch {

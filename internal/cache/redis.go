@@ -77,11 +77,11 @@ func patientTimeout(request time.Duration) time.Duration {
 }
 
 // checkRedisOptions validates the Redis part of Options and fills its
-// defaults. It reports whether Redis is configured at all.
-func (o *Options) checkRedisOptions() (bool, error) {
+// defaults.
+func (o *Options) checkRedisOptions() error {
 	if o.RedisAddr != "" {
 		if len(o.RedisAddrs) > 0 {
-			return false, fmt.Errorf("cache: set RedisAddr or RedisAddrs, not both")
+			return fmt.Errorf("cache: set RedisAddr or RedisAddrs, not both")
 		}
 		o.RedisAddrs = []string{o.RedisAddr}
 	}
@@ -91,40 +91,40 @@ func (o *Options) checkRedisOptions() (bool, error) {
 	switch o.RedisMode {
 	case ModeSingle:
 		if len(o.RedisAddrs) > 1 {
-			return false, fmt.Errorf("cache: single mode takes one Redis address, got %d (sentinel or cluster mode take several)", len(o.RedisAddrs))
+			return fmt.Errorf("cache: single mode takes one Redis address, got %d (sentinel or cluster mode take several)", len(o.RedisAddrs))
 		}
 	case ModeSentinel:
 		if len(o.RedisAddrs) == 0 {
-			return false, fmt.Errorf("cache: sentinel mode needs the Sentinels' addresses")
+			return fmt.Errorf("cache: sentinel mode needs the Sentinels' addresses")
 		}
 		if o.SentinelMaster == "" {
-			return false, fmt.Errorf("cache: sentinel mode needs the master name the Sentinels watch")
+			return fmt.Errorf("cache: sentinel mode needs the master name the Sentinels watch")
 		}
 	case ModeCluster:
 		if len(o.RedisAddrs) == 0 {
-			return false, fmt.Errorf("cache: cluster mode needs at least one node address")
+			return fmt.Errorf("cache: cluster mode needs at least one node address")
 		}
 		if o.RedisDB != 0 {
-			return false, fmt.Errorf("cache: redis db %d: Redis Cluster has only database 0", o.RedisDB)
+			return fmt.Errorf("cache: redis db %d: Redis Cluster has only database 0", o.RedisDB)
 		}
 	default:
-		return false, fmt.Errorf("cache: redis mode %q: want %s, %s or %s", o.RedisMode, ModeSingle, ModeSentinel, ModeCluster)
+		return fmt.Errorf("cache: redis mode %q: want %s, %s or %s", o.RedisMode, ModeSingle, ModeSentinel, ModeCluster)
 	}
 	if o.RedisMode != ModeSentinel && (o.SentinelMaster != "" || o.SentinelPassword != "") {
-		return false, fmt.Errorf("cache: a Sentinel master name or password is set, but the mode is %s", o.RedisMode)
+		return fmt.Errorf("cache: a Sentinel master name or password is set, but the mode is %s", o.RedisMode)
 	}
 	for _, a := range o.RedisAddrs {
 		if _, _, err := net.SplitHostPort(a); err != nil {
-			return false, fmt.Errorf("cache: redis address %q: %w", a, err)
+			return fmt.Errorf("cache: redis address %q: %w", a, err)
 		}
 	}
 	if o.RedisTimeout < 0 {
-		return false, fmt.Errorf("cache: redis timeout %s: must not be negative", o.RedisTimeout)
+		return fmt.Errorf("cache: redis timeout %s: must not be negative", o.RedisTimeout)
 	}
 	if o.RedisTimeout == 0 {
 		o.RedisTimeout = DefaultRedisTimeout
 	}
-	return len(o.RedisAddrs) > 0, nil
+	return nil
 }
 
 // forEachMaster runs fn on every master: the one server in single and
