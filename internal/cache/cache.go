@@ -564,9 +564,10 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 // deleted, or in embedded mode how many in-process entries were.
 //
 // A nil error means the invalidation was applied in Redis or, when Redis
-// could not take it, queued (the count is then 0): this process reads no
-// matching key from Redis until Redis has applied it. The caller's write
-// has succeeded either way. ErrDropped means the Cache is closed.
+// could not take it, queued (the count is then what Redis deleted before
+// it failed, usually 0): this process reads no matching key from Redis
+// until Redis has applied it. The caller's write has succeeded either way.
+// ErrDropped means the Cache is closed; any other error, a bad pattern.
 func (c *Cache) DeletePattern(ctx context.Context, pattern string) (int64, error) {
 	if pattern == "" || len(pattern) > maxPatternLen {
 		return 0, fmt.Errorf("cache: invalidation pattern must be 1..%d bytes, got %d", maxPatternLen, len(pattern))
