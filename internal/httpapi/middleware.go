@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -245,9 +244,4 @@ func instrument(next http.Handler, logger *slog.Logger, m *metrics) http.Handler
 		}()
 		next.ServeHTTP(rec, r)
 	})
-}
-
-// isCanceled tells a client that hung up from a real failure.
-func isCanceled(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
