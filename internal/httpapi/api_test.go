@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/query"
+	"github.com/stockdatasource/stockd/internal/workflow"
 )
 
 // quietLogger keeps request logs out of test output unless -v asks.
@@ -33,17 +35,39 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func newHandler(t testing.TB, deps Deps) http.Handler {
-	if deps.Logger == nil {
-		deps.Logger = quietLogger(t)
+// setup is what a test server is built from; zero fields get defaults.
+type setup struct {
+	store    market.Store // required
+	cache    query.Cache  // in front of the queries; nil: none
+	ttl      query.TTLs   // zero: the defaults of the configuration
+	admin    CacheAdmin   // the admin endpoints' and /health's cache; nil: none
+	wfCache  workflow.Cache
+	token    string
+	webDir   string
+	registry *prometheus.Registry
+}
+
+// newHandler is the API on a store as cmd wires it, with every exchange
+// checked against openapi.json (contract_test.go).
+func newHandler(t testing.TB, s setup) http.Handler {
+	return checked(t, newRawHandler(t, s))
+}
+
+// newRawHandler is newHandler without the contract checks: benchmarks.
+func newRawHandler(t testing.TB, s setup) http.Handler {
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
 	}
-	if deps.Registry == nil {
-		deps.Registry = prometheus.NewRegistry()
+	if s.ttl == (query.TTLs{}) {
+		s.ttl = query.TTLs{Overview: time.Minute, Basic: time.Hour, Daily: 24 * time.Hour, Latest: time.Minute, Workflows: time.Minute}
 	}
-	if deps.TTL == (TTLs{}) {
-		deps.TTL = TTLs{Overview: time.Minute, Basic: time.Hour, Daily: 24 * time.Hour}
-	}
-	return New(deps)
+	q := query.New(s.store, s.cache, s.ttl)
+	return New(Deps{
+		Store: s.store, Overview: q, Stock: q,
+		Workflows: workflow.NewService(s.store, s.wfCache, s.ttl.Workflows),
+		Cache:     s.admin, APIToken: s.token,
+		Logger: quietLogger(t), Registry: s.registry, WebDir: s.webDir,
+	})
 }
 
 // get runs one request and returns the status, headers and body.
@@ -173,8 +197,8 @@ func fmtPtr(p *float64) string {
 
 // testContract is the one table of expectations every store must give
 // through the API, on the snapshot loaded into st.
-func testContract(t *testing.T, st Store, snap *snapshot) {
-	h := newHandler(t, Deps{Store: st})
+func testContract(t *testing.T, st market.Store, snap *snapshot) {
+	h := newHandler(t, setup{store: st})
 	date := market.FormatDate(snapDate)
 
 	t.Run("hot-stocks", func(t *testing.T) {

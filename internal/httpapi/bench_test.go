@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/query"
 )
 
 // benchTargets is one request per endpoint, on the snapshot's codes.
@@ -15,6 +18,7 @@ var benchTargets = []struct{ name, target string }{
 	{"trade-dates", "/api/overview/trade-dates"},
 	{"basic", "/api/stock/600519.SH/basic"},
 	{"daily", "/api/stock/000001.SZ/daily"},
+	{"weekly", "/api/stock/000001.SZ/kline?period=week"},
 	{"search", "/api/stock/search?q=600"},
 	{"health", "/health"},
 }
@@ -23,12 +27,12 @@ var benchTargets = []struct{ name, target string }{
 // on a loaded store: uncached (every request reaches the store) and cached
 // (an in-process map cache, so the figure is the handler's own cost on a
 // hit). Any loaded Store works, e.g. a big demo market.
-func BenchHandler(b *testing.B, st Store) {
+func BenchHandler(b *testing.B, st market.Store) {
 	for _, mode := range []struct {
 		name  string
-		cache Cache
-	}{{"uncached", PassThrough{}}, {"cached", newMapCache()}} {
-		h := newHandler(b, Deps{Store: st, Cache: mode.cache})
+		cache query.Cache
+	}{{"uncached", nil}, {"cached", newMapCache()}} {
+		h := newRawHandler(b, setup{store: st, cache: mode.cache})
 		for _, tg := range benchTargets {
 			b.Run(mode.name+"/"+tg.name, func(b *testing.B) {
 				req := httptest.NewRequest(http.MethodGet, tg.target, nil)
