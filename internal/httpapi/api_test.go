@@ -45,6 +45,7 @@ type setup struct {
 	token    string
 	webDir   string
 	registry *prometheus.Registry
+	logger   *slog.Logger // nil: quietLogger
 }
 
 // newHandler is the API on a store as cmd wires it, with every exchange
@@ -61,12 +62,15 @@ func newRawHandler(t testing.TB, s setup) http.Handler {
 	if s.ttl == (query.TTLs{}) {
 		s.ttl = query.TTLs{Overview: time.Minute, Basic: time.Hour, Daily: 24 * time.Hour, Latest: time.Minute, Workflows: time.Minute}
 	}
+	if s.logger == nil {
+		s.logger = quietLogger(t)
+	}
 	q := query.New(s.store, s.cache, s.ttl)
 	return New(Deps{
 		Store: s.store, Overview: q, Stock: q,
 		Workflows: workflow.NewService(s.store, s.wfCache, s.ttl.Workflows),
 		Cache:     s.admin, APIToken: s.token,
-		Logger: quietLogger(t), Registry: s.registry, WebDir: s.webDir,
+		Logger: s.logger, Registry: s.registry, WebDir: s.webDir,
 	})
 }
 

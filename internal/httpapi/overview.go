@@ -26,7 +26,7 @@ type overviewHandlers struct {
 var stockSortAliases = map[string]string{"turnover": "turnover_rate"}
 
 func (h overviewHandlers) hotStocks(w http.ResponseWriter, r *http.Request) {
-	p := params{v: r.URL.Query()}
+	p := paramsOf(r)
 	a := query.HotArgs{Date: p.date("date"), SortBy: p.lower("sort_by", query.StockSorts[0], stockSortAliases), Limit: p.int("limit", query.DefaultHotLimit)}
 	if p.err != nil {
 		WriteError(w, r, p.err)
@@ -37,7 +37,7 @@ func (h overviewHandlers) hotStocks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h overviewHandlers) hotETFs(w http.ResponseWriter, r *http.Request) {
-	p := params{v: r.URL.Query()}
+	p := paramsOf(r)
 	a := query.HotArgs{Date: p.date("date"), SortBy: p.lower("sort_by", query.ETFSorts[0], nil), Limit: p.int("limit", query.DefaultHotLimit)}
 	if p.err != nil {
 		WriteError(w, r, p.err)
@@ -48,7 +48,7 @@ func (h overviewHandlers) hotETFs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h overviewHandlers) marketStats(w http.ResponseWriter, r *http.Request) {
-	p := params{v: r.URL.Query()}
+	p := paramsOf(r)
 	date := p.date("date")
 	if p.err != nil {
 		WriteError(w, r, p.err)
@@ -59,7 +59,7 @@ func (h overviewHandlers) marketStats(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h overviewHandlers) tradeDates(w http.ResponseWriter, r *http.Request) {
-	p := params{v: r.URL.Query()}
+	p := paramsOf(r)
 	limit := p.int("limit", query.DefaultTradeDates)
 	if p.err != nil {
 		WriteError(w, r, p.err)

@@ -37,7 +37,7 @@ func (h stockHandlers) kline(w http.ResponseWriter, r *http.Request) {
 
 // klineOf answers a K-line; period "" reads the period parameter.
 func (h stockHandlers) klineOf(w http.ResponseWriter, r *http.Request, period string) {
-	p := params{v: r.URL.Query()}
+	p := paramsOf(r)
 	if period == "" {
 		period = p.lower("period", query.Periods[0], nil)
 	}
@@ -55,8 +55,8 @@ func (h stockHandlers) klineOf(w http.ResponseWriter, r *http.Request, period st
 }
 
 func (h stockHandlers) search(w http.ResponseWriter, r *http.Request) {
-	p := params{v: r.URL.Query()}
-	text, limit := p.v.Get("q"), p.int("limit", query.MaxSearchHits)
+	p := paramsOf(r)
+	text, limit := p.get("q"), p.int("limit", query.MaxSearchHits)
 	if p.err != nil {
 		WriteError(w, r, p.err)
 		return

@@ -69,27 +69,46 @@ type Key struct {
 	Class TTLClass
 }
 
-// Keys are built by concatenation rather than fmt: a key is built on every
-// request, cache hits included.
+// Keys are appended into a buffer on the stack and made a string once:
+// a key is built on every request, cache hits included.
+
+// keyBuf builds one key.
+type keyBuf []byte
+
+func (b keyBuf) s(v string) keyBuf { return append(b, v...) }
+
+// date appends YYYY-MM-DD, or nothing for the zero time (an open end).
+func (b keyBuf) date(d time.Time) keyBuf {
+	if d.IsZero() {
+		return b
+	}
+	return d.AppendFormat(b, market.DateLayout)
+}
+
+func (b keyBuf) n(v int) keyBuf { return strconv.AppendInt(b, int64(v), 10) }
 
 // HotStocksKey is overview:hot_stocks:{date}:{sort}:{limit}.
 func HotStocksKey(date time.Time, sortBy string, limit int) Key {
-	return Key{"overview:hot_stocks:" + market.FormatDate(date) + ":" + sortBy + ":" + strconv.Itoa(limit), TTLOverview}
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("overview:hot_stocks:").date(date).s(":").s(sortBy).s(":").n(limit)), TTLOverview}
 }
 
 // HotETFsKey is overview:hot_etfs:{date}:{sort}:{limit}.
 func HotETFsKey(date time.Time, sortBy string, limit int) Key {
-	return Key{"overview:hot_etfs:" + market.FormatDate(date) + ":" + sortBy + ":" + strconv.Itoa(limit), TTLOverview}
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("overview:hot_etfs:").date(date).s(":").s(sortBy).s(":").n(limit)), TTLOverview}
 }
 
 // MarketStatsKey is overview:market_stats:{date}.
 func MarketStatsKey(date time.Time) Key {
-	return Key{"overview:market_stats:" + market.FormatDate(date), TTLOverview}
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("overview:market_stats:").date(date)), TTLOverview}
 }
 
 // TradeDatesKey is overview:trade_dates:{limit}.
 func TradeDatesKey(limit int) Key {
-	return Key{"overview:trade_dates:" + strconv.Itoa(limit), TTLOverview}
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("overview:trade_dates:").n(limit)), TTLOverview}
 }
 
 // BasicKey is basic:{ts_code}.
@@ -108,21 +127,23 @@ func KLineMetaKey(code string) Key { return Key{"daily:" + code + ":meta", TTLLa
 // kline:{ts_code}:{period}:req:… for weeks and months. It holds the same
 // bytes as the resolved entry, so a repeated request is one lookup.
 func KLineRequestKey(code, period string, start, end time.Time, adjust string) Key {
-	return Key{klinePrefix(code, period) + "req:" + market.FormatDate(start) + ":" + market.FormatDate(end) + ":" + adjust, TTLKLineRequest}
+	var buf [96]byte
+	return Key{string(klinePrefix(buf[:0], code, period).s("req:").date(start).s(":").date(end).s(":").s(adjust)), TTLKLineRequest}
 }
 
 // KLineKey names a resolved K-line: explicit range and anchor date ("none"
 // without adjustment factors): daily:{ts_code}:{start}:{end}:{adjust}:{anchor},
 // or kline:{ts_code}:{period}:… for weeks and months.
 func KLineKey(code, period string, start, end time.Time, adjust, anchor string) Key {
-	return Key{klinePrefix(code, period) + market.FormatDate(start) + ":" + market.FormatDate(end) + ":" + adjust + ":" + anchor, TTLDaily}
+	var buf [96]byte
+	return Key{string(klinePrefix(buf[:0], code, period).date(start).s(":").date(end).s(":").s(adjust).s(":").s(anchor)), TTLDaily}
 }
 
-func klinePrefix(code, period string) string {
+func klinePrefix(b keyBuf, code, period string) keyBuf {
 	if period == PeriodDay {
-		return "daily:" + code + ":"
+		return b.s("daily:").s(code).s(":")
 	}
-	return "kline:" + code + ":" + period + ":"
+	return b.s("kline:").s(code).s(":").s(period).s(":")
 }
 
 // WorkflowListKey is workflow:list:{include_templates}:{category}.

@@ -110,20 +110,20 @@ func (q *Queries) resolvedKLine(ctx context.Context, a KLineArgs) ([]byte, error
 	if anchor == "" {
 		anchor = "none"
 	}
-	ans, err := loadValue(ctx, q, KLineKey(a.Code, a.Period, start, end, a.Adjust, anchor), func(ctx context.Context) (klineAnswer, error) {
+	ans, err := q.load(ctx, KLineKey(a.Code, a.Period, start, end, a.Adjust, anchor), func(ctx context.Context) ([]byte, error) {
 		bars, err := q.store.Bars(ctx, a.Code, start, end)
 		if err != nil {
-			return klineAnswer{}, fmt.Errorf("bars of %s: %w", a.Code, err)
+			return nil, fmt.Errorf("bars of %s: %w", a.Code, err)
 		}
 		candles := market.Adjust(bars, a.Adjust, meta.AnchorFactor)
 		if a.Period != PeriodDay {
 			candles = Aggregate(bars, candles, a.Period)
 		}
-		return klineAnswer{
+		return Encode(klineAnswer{
 			TSCode: a.Code, Name: meta.Name, Kind: meta.Kind, Period: a.Period, Adjust: a.Adjust,
 			AnchorDate: meta.AnchorDate, Start: market.FormatDate(start), End: market.FormatDate(end),
 			Synthetic: meta.Synthetic, Data: candles,
-		}, nil
+		})
 	})
 	return ans.Body, err
 }
@@ -131,8 +131,8 @@ func (q *Queries) resolvedKLine(ctx context.Context, a KLineArgs) ([]byte, error
 // klineMeta resolves the name, the newest bar and the qfq anchor of a code
 // through the cache.
 func (q *Queries) klineMeta(ctx context.Context, code string) (klineMeta, error) {
-	ans, err := loadValue(ctx, q, KLineMetaKey(code), func(ctx context.Context) (klineMeta, error) {
-		return q.loadKLineMeta(ctx, code)
+	ans, err := q.load(ctx, KLineMetaKey(code), func(ctx context.Context) ([]byte, error) {
+		return encoded(q.loadKLineMeta(ctx, code))
 	})
 	if err != nil {
 		return klineMeta{}, err

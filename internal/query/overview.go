@@ -59,21 +59,22 @@ type hotETFRow struct {
 
 // HotStocks ranks the stocks of a day.
 func (q *Queries) HotStocks(ctx context.Context, a HotArgs) (Answer, error) {
-	return hotList(ctx, q, market.KindStock, a, StockSorts, HotStocksKey, q.store.HotStocks,
+	return hotList(ctx, q, market.KindStock, a, StockSorts, HotStocksKey, Store.HotStocks,
 		func(h market.HotStock) (hotStockRow, bool) { return hotStockRow{h, h.Synthetic}, h.Synthetic })
 }
 
 // HotETFs ranks the ETFs of a day.
 func (q *Queries) HotETFs(ctx context.Context, a HotArgs) (Answer, error) {
-	return hotList(ctx, q, market.KindETF, a, ETFSorts, HotETFsKey, q.store.HotETFs,
+	return hotList(ctx, q, market.KindETF, a, ETFSorts, HotETFsKey, Store.HotETFs,
 		func(h market.HotETF) (hotETFRow, bool) { return hotETFRow{h, h.Synthetic}, h.Synthetic })
 }
 
 // hotList is a hot list of either kind: fetch reads the rows, row shows one
-// and tells whether it is synthetic.
+// and tells whether it is synthetic. Both are method expressions and plain
+// functions, so a cache hit allocates no closure for them.
 func hotList[T, R any](ctx context.Context, q *Queries, kind market.Kind, a HotArgs, sorts []string,
 	key func(time.Time, string, int) Key,
-	fetch func(context.Context, time.Time, string, int) ([]T, error),
+	fetch func(Store, context.Context, time.Time, string, int) ([]T, error),
 	row func(T) (R, bool)) (Answer, error) {
 	if err := a.check(sorts); err != nil {
 		return Answer{}, err
@@ -82,13 +83,13 @@ func hotList[T, R any](ctx context.Context, q *Queries, kind market.Kind, a HotA
 	if err != nil {
 		return Answer{}, err
 	}
-	return loadValue(ctx, q, key(date, a.SortBy, a.Limit), func(ctx context.Context) (hotAnswer[R], error) {
-		rows, err := fetch(ctx, date, a.SortBy, a.Limit)
+	return q.load(ctx, key(date, a.SortBy, a.Limit), func(ctx context.Context) ([]byte, error) {
+		rows, err := fetch(q.store, ctx, date, a.SortBy, a.Limit)
 		if err != nil {
-			return hotAnswer[R]{}, fmt.Errorf("hot %s list of %s: %w", kind, market.FormatDate(date), err)
+			return nil, fmt.Errorf("hot %s list of %s: %w", kind, market.FormatDate(date), err)
 		}
 		if len(rows) == 0 {
-			return hotAnswer[R]{}, noData(kind, date)
+			return nil, noData(kind, date)
 		}
 		ans := hotAnswer[R]{TradeDate: market.FormatDate(date), SortBy: a.SortBy, Limit: a.Limit, Data: make([]R, len(rows))}
 		for i, h := range rows {
@@ -96,7 +97,7 @@ func hotList[T, R any](ctx context.Context, q *Queries, kind market.Kind, a HotA
 			ans.Data[i] = r
 			ans.Synthetic = ans.Synthetic || synthetic
 		}
-		return ans, nil
+		return Encode(ans)
 	})
 }
 
@@ -107,20 +108,24 @@ func (q *Queries) MarketStats(ctx context.Context, date time.Time) (Answer, erro
 	if err != nil {
 		return Answer{}, err
 	}
-	return loadValue(ctx, q, MarketStatsKey(date), func(ctx context.Context) (market.MarketStats, error) {
-		bars, err := q.store.DayBars(ctx, date)
-		if err != nil {
-			return market.MarketStats{}, fmt.Errorf("bars of %s: %w", market.FormatDate(date), err)
-		}
-		if len(bars) == 0 {
-			return market.MarketStats{}, noData(market.KindStock, date)
-		}
-		days, err := q.store.OpenDays(ctx, date, market.NewListingDays)
-		if err != nil {
-			return market.MarketStats{}, fmt.Errorf("open days before %s: %w", market.FormatDate(date), err)
-		}
-		return market.ComputeStats(date, bars, newListingCutoff(days)), nil
+	return q.load(ctx, MarketStatsKey(date), func(ctx context.Context) ([]byte, error) {
+		return encoded(q.marketStats(ctx, date))
 	})
+}
+
+func (q *Queries) marketStats(ctx context.Context, date time.Time) (market.MarketStats, error) {
+	bars, err := q.store.DayBars(ctx, date)
+	if err != nil {
+		return market.MarketStats{}, fmt.Errorf("bars of %s: %w", market.FormatDate(date), err)
+	}
+	if len(bars) == 0 {
+		return market.MarketStats{}, noData(market.KindStock, date)
+	}
+	days, err := q.store.OpenDays(ctx, date, market.NewListingDays)
+	if err != nil {
+		return market.MarketStats{}, fmt.Errorf("open days before %s: %w", market.FormatDate(date), err)
+	}
+	return market.ComputeStats(date, bars, newListingCutoff(days)), nil
 }
 
 // newListingCutoff is the first day whose listings still trade without a
@@ -150,15 +155,15 @@ func (q *Queries) TradeDates(ctx context.Context, limit int) (Answer, error) {
 	if err := checkRange("limit", limit, 1, MaxTradeDates); err != nil {
 		return Answer{}, err
 	}
-	return loadValue(ctx, q, TradeDatesKey(limit), func(ctx context.Context) (tradeDatesAnswer, error) {
+	return q.load(ctx, TradeDatesKey(limit), func(ctx context.Context) ([]byte, error) {
 		dates, err := q.store.TradeDates(ctx, limit)
 		if err != nil {
-			return tradeDatesAnswer{}, fmt.Errorf("trade dates: %w", err)
+			return nil, fmt.Errorf("trade dates: %w", err)
 		}
 		a := tradeDatesAnswer{Dates: make([]string, len(dates))}
 		for i, d := range dates {
 			a.Dates[i] = market.FormatDate(d)
 		}
-		return a, nil
+		return Encode(a)
 	})
 }

@@ -160,15 +160,13 @@ func (q *Queries) load(ctx context.Context, key Key, fn func(context.Context) ([
 	return Answer{Body: b, Cache: Hit}, nil
 }
 
-// loadValue is load for a builder of a value to encode.
-func loadValue[T any](ctx context.Context, q *Queries, key Key, build func(context.Context) (T, error)) (Answer, error) {
-	return q.load(ctx, key, func(ctx context.Context) ([]byte, error) {
-		v, err := build(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return Encode(v)
-	})
+// encoded is Encode for a builder's result: q.load(ctx, key, func(ctx) {
+// return encoded(build(ctx)) }) keeps the hit path to one closure.
+func encoded[T any](v T, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	return Encode(v)
 }
 
 // Encode encodes an answer as the API sends it: one line of JSON without

@@ -13,11 +13,32 @@ import (
 // parseCode normalises a code argument: 600519, 600519.SH and sh600519 all
 // name 600519.SH.
 func parseCode(v string) (string, error) {
+	if normalCode(v) {
+		return v, nil // already 600519.SH: no new string on the hot path
+	}
 	code, err := market.ParseCode(v)
 	if err != nil {
 		return "", errorf(CodeInvalidCode, "invalid code %q: want 6 digits with an optional exchange, e.g. 600519, 600519.SH or sh600519", v)
 	}
 	return code, nil
+}
+
+// normalCode reports whether v is already a ts_code: six digits, a dot,
+// SH, SZ or BJ.
+func normalCode(v string) bool {
+	if len(v) != 9 || v[6] != '.' {
+		return false
+	}
+	for i := range 6 {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	switch v[7:] {
+	case "SH", "SZ", "BJ":
+		return true
+	}
+	return false
 }
 
 func unknownCode(code string) *Error {
@@ -123,8 +144,8 @@ func (q *Queries) Basic(ctx context.Context, code string) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	return loadValue(ctx, q, BasicKey(code), func(ctx context.Context) (*basicAnswer, error) {
-		return q.basic(ctx, code)
+	return q.load(ctx, BasicKey(code), func(ctx context.Context) ([]byte, error) {
+		return encoded(q.basic(ctx, code))
 	})
 }
 
