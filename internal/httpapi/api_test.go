@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,11 +10,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stockdatasource/stockd/internal/market"
 	"github.com/stockdatasource/stockd/internal/query"
@@ -444,6 +447,50 @@ func testContract(t *testing.T, st market.Store, snap *snapshot) {
 		getJSON(t, h, "/api/stock/search?q=ETF", &got)
 		if len(got.Data) == 0 || got.Data[0].Kind != market.KindETF {
 			t.Errorf("q=ETF: %+v", got.Data)
+		}
+	})
+
+	// Every workflow tool is a route of this API: its example arguments
+	// are valid by its own schema and its route answers them.
+	t.Run("tools", func(t *testing.T) {
+		for _, tool := range workflow.Tools() {
+			raw, _ := json.Marshal(tool.Parameters)
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := jsonschema.NewCompiler()
+			if err := c.AddResource("tool.json", doc); err != nil {
+				t.Fatal(err)
+			}
+			sch, err := c.Compile("tool.json")
+			if err != nil {
+				t.Fatalf("%s: parameters are not a JSON schema: %v", tool.Name, err)
+			}
+			args := map[string]any{}
+			path, q := tool.Path, url.Values{}
+			for k, v := range tool.Example {
+				if strings.Contains(path, "{"+k+"}") {
+					path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
+				} else {
+					q.Set(k, v)
+				}
+				if n, err := strconv.Atoi(v); err == nil {
+					args[k] = n
+				} else {
+					args[k] = v
+				}
+			}
+			if err := sch.Validate(args); err != nil {
+				t.Errorf("%s: example %v fails its own schema: %v", tool.Name, tool.Example, err)
+			}
+			target := path
+			if len(q) > 0 {
+				target += "?" + q.Encode()
+			}
+			if code, _, body := do(t, h, httptest.NewRequest(tool.Method, target, nil)); code != http.StatusOK {
+				t.Errorf("%s: %s %s answered %d: %s", tool.Name, tool.Method, target, code, body)
+			}
 		}
 	})
 
