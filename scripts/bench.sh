@@ -102,9 +102,14 @@ serve $((P + 3)) CACHE_L1_SIZE=0 REDIS_HOST= # no cache at all: every request re
 "${SERVER[@]}" bin/benchbaseline -from http://127.0.0.1:$((P + 1)) -addr 127.0.0.1:$P "${paths[@]}" 2>/dev/null &
 pids+=($!)
 sleep 0.5
+# The server process of each setup, for its CPU time per request: unlike
+# req/s, that figure hardly moves when other work shares the machine.
+declare -A pid_of=([l1+redis]=${pids[0]} [redis-only]=${pids[1]} [uncached]=${pids[2]} [baseline]=${pids[3]})
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+tick_us=$((1000000 / $(getconf CLK_TCK)))
 
-printf '| endpoint | setup | req/s | p50 | p99 |\n|---|---|---|---|---|\n' >"$OUT/http.md"
-printf '| endpoint | l1+redis ÷ baseline | redis-only ÷ baseline |\n|---|---|---|\n' >"$OUT/ratio.md"
+printf '| endpoint | setup | req/s | p50 | p99 | server CPU per request |\n|---|---|---|---|---|---|\n' >"$OUT/http.md"
+printf '| endpoint | l1+redis ÷ baseline | redis-only ÷ baseline | baseline CPU ÷ l1+redis CPU | baseline CPU ÷ redis-only CPU |\n|---|---|---|---|---|\n' >"$OUT/ratio.md"
 for p in "${paths[@]}"; do
 	# cold vs warm: the first request for the key (a miss), then the median
 	# of 21 more (hits); one curl alone is too noisy to quote.
@@ -114,25 +119,33 @@ for p in "${paths[@]}"; do
 	# ROUNDS rounds of every setup in turn; each figure is the run with the
 	# median req/s, so a burst of other load on the machine hits all four
 	# setups alike instead of one.
-	declare -A rate=() runs=()
+	declare -A rate=() runs=() cpus=() cpu=()
 	for round in $(seq "$ROUNDS"); do
 		for setup in baseline:$P l1+redis:$((P + 1)) redis-only:$((P + 2)) uncached:$((P + 3)); do
 			name=${setup%%:*} port=${setup##*:}
+			t0=$(cpu_ticks "${pid_of[$name]}")
 			res=$("${LOADGEN[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$port$p")
+			t1=$(cpu_ticks "${pid_of[$name]}")
 			rps=$(awk '/Requests\/sec/ {print $2}' <<<"$res")
 			p50=$(awk '$1=="50%" {print $2}' <<<"$res")
 			p99=$(awk '$1=="99%" {print $2}' <<<"$res")
-			echo "$p $name round $round: $rps req/s p50 $p50 p99 $p99" | tee -a "$OUT/http.txt"
+			reqs=$(awk '/requests in/ {print $1}' <<<"$res")
+			us=$(awk -v t=$((t1 - t0)) -v n="$reqs" -v k="$tick_us" 'BEGIN { printf "%.1f", t * k / n }')
+			echo "$p $name round $round: $rps req/s p50 $p50 p99 $p99 cpu ${us}us/req" | tee -a "$OUT/http.txt"
 			runs[$name]+="$rps $p50 $p99"$'\n'
+			cpus[$name]+="$us"$'\n'
 		done
 	done
+	mid=$(((ROUNDS + 1) / 2))
 	for name in baseline l1+redis redis-only uncached; do
-		read -r rps p50 p99 < <(sort -n <<<"${runs[$name]%$'\n'}" | sed -n "$(((ROUNDS + 1) / 2))p")
-		printf '| `%s` | %s | %s | %s | %s |\n' "$p" "$name" "$rps" "$p50" "$p99" >>"$OUT/http.md"
+		read -r rps p50 p99 < <(sort -n <<<"${runs[$name]%$'\n'}" | sed -n "${mid}p")
+		cpu[$name]=$(sort -n <<<"${cpus[$name]%$'\n'}" | sed -n "${mid}p")
+		printf '| `%s` | %s | %s | %s | %s | %s µs |\n' "$p" "$name" "$rps" "$p50" "$p99" "${cpu[$name]}" >>"$OUT/http.md"
 		rate[$name]=$rps
 	done
 	awk -v p="$p" -v b="${rate[baseline]}" -v l="${rate[l1+redis]}" -v r="${rate[redis-only]}" \
-		'BEGIN { printf "| `%s` | %.2f | %.2f |\n", p, l / b, r / b }' >>"$OUT/ratio.md"
+		-v cb="${cpu[baseline]}" -v cl="${cpu[l1+redis]}" -v cr="${cpu[redis-only]}" \
+		'BEGIN { printf "| `%s` | %.2f | %.2f | %.2f | %.2f |\n", p, l / b, r / b, cb / cl, cb / cr }' >>"$OUT/ratio.md"
 done
 cat "$OUT/http.md" "$OUT/ratio.md"
 for pid in "${pids[@]:0:3}"; do
