@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -92,7 +91,7 @@ func cacheTTLs(cfg config.Config) query.TTLs {
 }
 
 // newCache builds the two-tier cache: in-process always (unless
-// CACHE_L1_SIZE=0), Redis when REDIS_HOST is set. Redis being down at start
+// CACHE_L1_SIZE=0), Redis when REDIS_HOST (or REDIS_ADDRS) is set. Redis being down at start
 // is not an error: the cache degrades to the store and recovers by itself.
 func (a app) newCache(reg prometheus.Registerer) (*cache.Cache, error) {
 	cfg := a.cfg
@@ -104,9 +103,9 @@ func (a app) newCache(reg prometheus.Registerer) (*cache.Cache, error) {
 		Registerer: reg,
 	}
 	if cfg.UseRedis() {
-		opts.RedisAddr = net.JoinHostPort(cfg.RedisHost, strconv.Itoa(cfg.RedisPort))
-		opts.RedisPassword = cfg.RedisPassword
-		opts.RedisDB = cfg.RedisDB
+		opts.RedisMode, opts.RedisAddrs = cfg.RedisMode, cfg.RedisAddresses()
+		opts.RedisPassword, opts.RedisDB, opts.RedisTimeout = cfg.RedisPassword, cfg.RedisDB, cfg.RedisTimeout
+		opts.SentinelMaster, opts.SentinelPassword = cfg.RedisSentinelMaster, cfg.RedisSentinelPassword
 	}
 	c, err := cache.New(opts)
 	if err != nil {

@@ -7,13 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/stockdatasource/stockd/internal/cache"
 	"github.com/stockdatasource/stockd/internal/market"
 	"github.com/stockdatasource/stockd/internal/query"
 )
@@ -243,22 +241,14 @@ func (s *Service) save(ctx context.Context, w Workflow) error {
 	return s.invalidate(ctx)
 }
 
-// invalidate drops every cached workflow answer. The write already landed:
-// when Redis is out of reach the cache has dropped this process's copies
-// and keeps the pattern to replay when Redis answers again (other replicas
-// hold theirs for CACHE_L1_TTL at most), so the write is reported done —
-// a 503 would make a client retry a create that succeeded. Any other
-// failure is returned.
+// invalidate drops every cached workflow answer. The write already landed;
+// when Redis cannot take the invalidation the cache queues it and answers
+// nil, so an error here is a closed cache or a bad pattern.
 func (s *Service) invalidate(ctx context.Context) error {
-	_, err := s.cache.DeletePattern(context.WithoutCancel(ctx), query.WorkflowsPattern)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, cache.ErrUnavailable):
-		slog.Warn("workflow saved; Redis unreachable, its cached copies are dropped when it returns", "err", err)
-		return nil
+	if _, err := s.cache.DeletePattern(context.WithoutCancel(ctx), query.WorkflowsPattern); err != nil {
+		return fmt.Errorf("workflow saved, but invalidating cached copies failed: %w", err)
 	}
-	return fmt.Errorf("workflow saved, but invalidating cached copies failed: %w", err)
+	return nil
 }
 
 func decode(r market.WorkflowRecord) (Workflow, error) {
