@@ -576,7 +576,7 @@ try {
         }
 
         await page.goto(b + '/watchlist')
-        await page.locator('[data-testid=watch-table] .el-table__body-wrapper .el-table__row .col-close .num').first().waitFor()
+        await page.locator('[data-testid=watch-table] .el-table__body-wrapper .el-table__row .col-close .num', { hasText: /\d/ }).first().waitFor()
         await noHorizontalOverflow(page, `${label} watchlist`)
         const wrow = page.locator('[data-testid=watch-table] .el-table__body-wrapper .el-table__row').first()
         await fullyVisible(wrow.locator('.col-close .num'), `${label} watchlist 最新价`)
@@ -724,7 +724,10 @@ try {
     await page.locator('[data-testid=nav-watchlist]').click()
     const row = page.locator('[data-testid=watch-table] .el-table__row', { hasText: demoCode })
     await row.waitFor()
-    const price = (await row.locator('.col-close .num').innerText()).trim()
+    // The row comes from localStorage at once; its quote when /basic answers.
+    const cell = row.locator('.col-close .num', { hasText: /\d/ })
+    await cell.waitFor()
+    const price = (await cell.innerText()).trim()
     const basic = (await api('GET', `/api/stock/${demoCode}/basic`, undefined, demo.url)).json
     assert(price === basic.close.toFixed(2), `watchlist price ${price}, API ${basic.close}`)
     // Live: the table asks again on its own (every 15 s) — seen as a new "updated" time.
