@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/stockdatasource/stockd/internal/market"
 )
@@ -135,19 +134,8 @@ func (s *server) handleMarketStats(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, fmt.Errorf("open days before %s: %w", market.FormatDate(date), err)
 		}
-		return market.ComputeStats(date, bars, newListingCutoff(days)), nil
+		return market.ComputeStats(date, bars, days), nil
 	})
-}
-
-// newListingCutoff is the first day whose listings still trade without a
-// limit on the stats day: the NewListingDays-th open day back (days are
-// newest first). With a shorter calendar the oldest day known is the best
-// guess; with none, every stock is limit-counted.
-func newListingCutoff(days []time.Time) time.Time {
-	if len(days) == 0 {
-		return time.Time{}
-	}
-	return days[min(market.NewListingDays, len(days))-1]
 }
 
 type tradeDatesAnswer struct {

@@ -189,7 +189,8 @@ func TestHotQueriesUseTheDayKey(t *testing.T) {
 	}{
 		{"HotStocks amount", plan(hotStocksSQL(hotStockOrder[market.SortAmount]), "2025-12-18", 20), false},
 		{"HotStocks turnover", plan(hotStocksSQL(hotStockOrder[market.SortTurnoverRate]), "2025-12-18", 20), false},
-		{"DayBars", plan(dayBarsSQL, "2025-12-18"), true},
+		{"DayBars", plan(daySQL(false), "2025-12-18"), true},
+		{"DayStocks", plan(daySQL(true), "2025-12-18"), true},
 	} {
 		if !strings.Contains(tc.plan, "SEARCH d USING PRIMARY KEY (trade_date=?)") {
 			t.Errorf("%s does not seek the day key:\n%s", tc.name, tc.plan)

@@ -121,10 +121,8 @@ func checkDayBars(t *testing.T, label string, got, want []market.StatBar) {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		if g.TSCode != w.TSCode || g.Name != w.Name || !sameDay(g.ListDate, w.ListDate) || g.Synthetic != w.Synthetic ||
-			!near(g.Close, w.Close) || !near(g.PreClose, w.PreClose) || !near(g.PctChg, w.PctChg) ||
-			!near(g.Vol, w.Vol) || !near(g.Amount, w.Amount) {
-			t.Errorf("%s: bar %d\n got %+v\nwant %+v", label, i, g, w)
+		if !sameStatBar(g, w) {
+			t.Errorf("%s: bar %d\n got %s\nwant %s", label, i, statBarString(g), statBarString(w))
 		}
 	}
 }
