@@ -70,7 +70,7 @@ func testDayReads(t *testing.T, open func(t *testing.T) market.Store) {
 			{[]string{"600519.SH", "000001.SZ"}, d1, d3},
 			{[]string{"300750.SZ"}, d3, d3},
 			{[]string{"600519.SH", "002594.SZ", "300750.SZ", "688981.SH"}, d2, d3},
-			{[]string{"600519.SH"}, d3, d1},                // inverted: nothing
+			{[]string{"600519.SH"}, d3, d1},              // inverted: nothing
 			{[]string{"510300.SH", "999999.SH"}, d0, d3}, // a fund and an unknown code: stock bars only
 			{nil, d0, d3},
 		} {

@@ -38,17 +38,17 @@ type ladderStock struct {
 }
 
 var ladderStocks = []ladderStock{
-	{"600600.SH", "长龙", -1, "ffffff" + "f" + repeat(mUp, 23)},     // 23 boards: longer than LadderWindow
-	{"600100.SH", "四板", -1, "ffff" + "f" + "uuuu"},                 // 4 boards
-	{"300100.SZ", "创三板", -1, "ffff" + "f" + "uusu"},                // 3 boards around a suspension
-	{"600200.SH", "丙股份", -1, "ffff" + "f" + "vv"},                  // 2 boards at the ST band (ST by history only)
-	{"000100.SZ", "丁股份", -1, "ffff" + "f" + "wu"},                  // 1 board: the exchange's price says day N-2 was no limit-up
-	{"002100.SZ", "断板", -1, "ffff" + "ufu"},                         // 1 board: a day between
-	{"600300.SH", "炸板", -1, "ffff" + "b"},                           // broken
-	{"600400.SH", "跌停", -1, "ffff" + "d"},                           // limit-down
-	{"688100.SH", "科新", ladderDays - 6, "nnnnn" + "u"},              // free days 1–5, then a board
-	{"920100.BJ", "北新", ladderDays - 2, "n" + "u"},                  // free listing day, then a board
-	{"600700.SH", "平淡", -1, repeat(mFlat, ladderDays)},             // never limit-up
+	{"600600.SH", "长龙", -1, "ffffff" + "f" + repeat(mUp, 23)}, // 23 boards: longer than LadderWindow
+	{"600100.SH", "四板", -1, "ffff" + "f" + "uuuu"},            // 4 boards
+	{"300100.SZ", "创三板", -1, "ffff" + "f" + "uusu"},           // 3 boards around a suspension
+	{"600200.SH", "丙股份", -1, "ffff" + "f" + "vv"},             // 2 boards at the ST band (ST by history only)
+	{"000100.SZ", "丁股份", -1, "ffff" + "f" + "wu"},             // 1 board: the exchange's price says day N-2 was no limit-up
+	{"002100.SZ", "断板", -1, "ffff" + "ufu"},                   // 1 board: a day between
+	{"600300.SH", "炸板", -1, "ffff" + "b"},                     // broken
+	{"600400.SH", "跌停", -1, "ffff" + "d"},                     // limit-down
+	{"688100.SH", "科新", ladderDays - 6, "nnnnn" + "u"},        // free days 1–5, then a board
+	{"920100.BJ", "北新", ladderDays - 2, "n" + "u"},            // free listing day, then a board
+	{"600700.SH", "平淡", -1, repeat(mFlat, ladderDays)},        // never limit-up
 }
 
 func repeat(b byte, n int) string {
