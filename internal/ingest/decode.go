@@ -256,16 +256,7 @@ func (d *Decoder) Add(rec []string) error {
 			d.batch.NameChanges = append(d.batch.NameChanges, n)
 		}
 	case StkLimit:
-		l := market.StkLimit{TSCode: r.code(), TradeDate: r.date(fDate, true), PreClose: r.optNum(fPreClose),
-			UpLimit: r.optNum(fUpLimit), DownLimit: r.optNum(fDownLimit)}
-		for _, p := range []struct {
-			f int
-			v *float64
-		}{{fPreClose, l.PreClose}, {fUpLimit, l.UpLimit}, {fDownLimit, l.DownLimit}} {
-			if p.v != nil {
-				r.nonNegative(p.f, *p.v)
-			}
-		}
+		l := r.stkLimit()
 		if r.err == nil {
 			d.batch.StkLimits = append(d.batch.StkLimits, l)
 		}
@@ -561,6 +552,19 @@ func (r *row) nameChange() market.NameChange {
 		r.fail(fEndDate, fmt.Errorf("%s is before start_date %s", market.FormatDate(n.EndDate), market.FormatDate(n.StartDate)))
 	}
 	return n
+}
+
+// stkLimit keeps NULL prices NULL; a negative one is an error (zero and the
+// vendors' sentinels are kept: they mean no limit).
+func (r *row) stkLimit() market.StkLimit {
+	l := market.StkLimit{TSCode: r.code(), TradeDate: r.date(fDate, true), PreClose: r.optNum(fPreClose),
+		UpLimit: r.optNum(fUpLimit), DownLimit: r.optNum(fDownLimit)}
+	for f, p := range []*float64{fPreClose: l.PreClose, fUpLimit: l.UpLimit, fDownLimit: l.DownLimit} {
+		if p != nil {
+			r.nonNegative(f, *p)
+		}
+	}
+	return l
 }
 
 func (r *row) index() market.Index {

@@ -89,25 +89,11 @@ func TestDecodeSnapshotValues(t *testing.T) {
 
 func decodeAll(t *testing.T, dataset, file string) *Decoder {
 	t.Helper()
-	f, err := os.Open(filepath.Join(testenv.Snapshot(t), file))
+	text, err := os.ReadFile(filepath.Join(testenv.Snapshot(t), file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := NewDecoder(dataset, recs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, rec := range recs[1:] {
-		if err := d.Add(rec); err != nil {
-			t.Fatalf("%s:%d: %v", file, i+2, err)
-		}
-	}
-	return d
+	return decodeText(t, dataset, string(text))
 }
 
 func TestNewDecoderErrors(t *testing.T) {
@@ -294,7 +280,7 @@ func decodeText(t *testing.T, dataset, text string) *Decoder {
 	}
 	for i, rec := range recs[1:] {
 		if err := d.Add(rec); err != nil {
-			t.Fatalf("%s line %d: %v", dataset, i+2, err)
+			t.Fatalf("%s:%d: %v", dataset, i+2, err)
 		}
 	}
 	return d

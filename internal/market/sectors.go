@@ -60,14 +60,7 @@ func ComputeSectors(date time.Time, stocks []DayStock, openDays []time.Time) []S
 		}
 		s := &a.s
 		s.Stocks++
-		switch updown(st.StatBar) {
-		case 1:
-			s.UpCount++
-		case -1:
-			s.DownCount++
-		default:
-			s.FlatCount++
-		}
+		count(st.StatBar, &s.UpCount, &s.DownCount, &s.FlatCount)
 		if st.Band(date, openDays).LimitUp(ToFen(st.Close)) {
 			s.LimitUpCount++
 		}

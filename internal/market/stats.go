@@ -27,14 +27,7 @@ func ComputeStats(date time.Time, bars []StatBar, openDays []time.Time) MarketSt
 	var amount float64
 	for _, b := range bars {
 		closeFen := ToFen(b.Close)
-		switch updown(b) {
-		case 1:
-			s.UpCount++
-		case -1:
-			s.DownCount++
-		default:
-			s.FlatCount++
-		}
+		count(b, &s.UpCount, &s.DownCount, &s.FlatCount)
 		amount += b.Amount
 		s.TotalVol += b.Vol
 		s.Synthetic = s.Synthetic || b.Synthetic
@@ -50,17 +43,18 @@ func ComputeStats(date time.Time, bars []StatBar, openDays []time.Time) MarketSt
 	return s
 }
 
-// updown is +1, -1 or 0 as the close is above, below or at the previous
-// close, compared in fen.
-func updown(b StatBar) int {
+// count adds the bar to up, down or flat as its close is above, below or at
+// the previous close, compared in fen.
+func count(b StatBar, up, down, flat *int) {
 	c, p := ToFen(b.Close), ToFen(b.PreClose)
 	switch {
 	case c > p:
-		return 1
+		*up++
 	case c < p:
-		return -1
+		*down++
+	default:
+		*flat++
 	}
-	return 0
 }
 
 func round2(v float64) float64 {

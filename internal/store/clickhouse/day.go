@@ -8,67 +8,160 @@ import (
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/stockdatasource/stockd/internal/market"
 )
 
-// daySQL reads every stock of one day with what the limit rule needs:
-// stock_basic, the name in effect (namechange) and the exchange's limit
-// prices (stk_limit); withBasic adds the industry and the day's daily_basic
-// (DayStocks). 18.16 takes one JOIN per SELECT, so each join wraps the
-// previous level, naming its columns (an asterisk would keep the left
-// side's only). Parameters: the date, once per table read.
-//
-// The name in effect is argMax over (start_date, ann_date, name): the row
-// with the newest start on or before the day, ties to the newest
-// announcement and then the greatest name, as in the SQLite store.
-func daySQL(withBasic bool) (query string, dateParams int) {
-	cols := "ts_code, name, day_name, list_date, open, high, low, close, pre_close, pct_chg, vol, amount, synthetic"
-	inner := `
-			SELECT ts_code, name, list_date, industry, synthetic, open, high, low, close, pre_close, pct_chg, vol, amount
-			FROM (
-				SELECT ts_code, open, high, low, close, pre_close, pct_chg, vol, amount
-				FROM daily FINAL
-				PREWHERE trade_date = ?
-			)
-			ANY LEFT JOIN (
-				SELECT ts_code, name, list_date, industry, synthetic
-				FROM stock_basic FINAL
-			) USING ts_code`
-	named := `
-		SELECT ` + cols + `, industry
-		FROM (` + inner + `
-		)
-		ANY LEFT JOIN (
-			SELECT ts_code, argMax(name, (start_date, ann_date, name)) AS day_name
-			FROM namechange FINAL
-			WHERE start_date <= ?
-			GROUP BY ts_code
-		) USING ts_code`
-	limited := `
-		SELECT ` + cols + `, industry, up_limit, down_limit
-		FROM (` + named + `
-		)
-		ANY LEFT JOIN (
-			SELECT ts_code, up_limit, down_limit
-			FROM stk_limit FINAL
-			PREWHERE trade_date = ?
-		) USING ts_code`
-	if !withBasic {
-		return `SELECT ` + cols + `, up_limit, down_limit FROM (` + limited + `
-		) ORDER BY ts_code`, 3
+// The day reads (DayBars, DayStocks) need five tables: the day's bars,
+// stock_basic, the name in effect (namechange), the exchange's limit prices
+// (stk_limit) and, for DayStocks, the day's daily_basic. 18.16 runs a chain
+// of JOINs one after the other (each right side is built before the left
+// side streams), so the five reads are sent as separate queries at once and
+// joined here on ts_code: the answer takes about as long as the slowest
+// read instead of the sum of all five.
+
+const (
+	dayBarsSQL = `
+		SELECT ts_code, open, high, low, close, pre_close, pct_chg, vol, amount
+		FROM daily FINAL
+		PREWHERE trade_date = ?
+		ORDER BY ts_code`
+	dayRefSQL = `
+		SELECT ts_code, name, list_date, industry, synthetic
+		FROM stock_basic FINAL`
+	// The name in effect is argMax over (start_date, ann_date, name): the
+	// row with the newest start on or before the day, ties to the newest
+	// announcement and then the greatest name, as in the SQLite store.
+	dayNameSQL = `
+		SELECT ts_code, argMax(name, (start_date, ann_date, name))
+		FROM namechange FINAL
+		WHERE start_date <= ?
+		GROUP BY ts_code`
+	dayLimitSQL = `
+		SELECT ts_code, up_limit, down_limit
+		FROM stk_limit FINAL
+		PREWHERE trade_date = ?`
+	dayBasicSQL = `
+		SELECT ts_code, turnover_rate, pe, pe_ttm, pb, ps, dv_ratio, total_mv, circ_mv
+		FROM daily_basic FINAL
+		PREWHERE trade_date = ?`
+)
+
+type dayRef struct {
+	name, industry string
+	list           time.Time
+	synthetic      bool
+}
+
+// readDay reads one day's stocks, ordered by ts_code; withBasic adds the
+// industry and the valuation.
+func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBasic bool) ([]market.DayStock, error) {
+	day := dateArg(date)
+	var (
+		out    []market.DayStock
+		refs   = map[string]dayRef{}
+		names  = map[string]string{}
+		limits = map[string][2]*float64{}
+		basics = map[string]market.DayStock{}
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	read := func(query string, arg []any, scan func(rows driver.Rows) error) {
+		g.Go(func() error {
+			rows, err := s.conn.Query(gctx, query, arg...)
+			if err != nil {
+				return s.connErr(fmt.Errorf("%s: %w", what, err))
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := scan(rows); err != nil {
+					return fmt.Errorf("%s: %w", what, err)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			return nil
+		})
 	}
-	return `
-		SELECT ` + cols + `, up_limit, down_limit, industry,
-			turnover_rate, pe, pe_ttm, pb, ps, dv_ratio, total_mv, circ_mv
-		FROM (` + limited + `
+	read(dayBarsSQL, []any{day}, func(rows driver.Rows) error {
+		var d market.DayStock
+		b := &d.StatBar
+		err := rows.Scan(&b.TSCode, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.PctChg, &b.Vol, &b.Amount)
+		out = append(out, d)
+		return err
+	})
+	read(dayRefSQL, nil, func(rows driver.Rows) error {
+		var (
+			code string
+			r    dayRef
 		)
-		ANY LEFT JOIN (
-			SELECT ts_code, turnover_rate, pe, pe_ttm, pb, ps, dv_ratio, total_mv, circ_mv
-			FROM daily_basic FINAL
-			PREWHERE trade_date = ?
-		) USING ts_code
-		ORDER BY ts_code`, 4
+		err := rows.Scan(&code, &r.name, &r.list, &r.industry, &r.synthetic)
+		r.list = fromDate(r.list)
+		refs[code] = r
+		return err
+	})
+	read(dayNameSQL, []any{day}, func(rows driver.Rows) error {
+		var code, name string
+		err := rows.Scan(&code, &name)
+		names[code] = name
+		return err
+	})
+	read(dayLimitSQL, []any{day}, func(rows driver.Rows) error {
+		var (
+			code     string
+			up, down *float64
+		)
+		err := rows.Scan(&code, &up, &down)
+		limits[code] = [2]*float64{up, down}
+		return err
+	})
+	if withBasic {
+		read(dayBasicSQL, []any{day}, func(rows driver.Rows) error {
+			var (
+				code string
+				d    market.DayStock
+			)
+			err := rows.Scan(&code, &d.TurnoverRate, &d.PE, &d.PETTM, &d.PB, &d.PS, &d.DvRatio, &d.TotalMV, &d.CircMV)
+			basics[code] = d
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		d := &out[i]
+		r := refs[d.TSCode]
+		d.Name, d.ListDate, d.Synthetic, d.DayName = r.name, r.list, r.synthetic, names[d.TSCode]
+		l := limits[d.TSCode]
+		d.UpLimit, d.DownLimit = l[0], l[1]
+		if withBasic {
+			v := basics[d.TSCode]
+			d.Industry = r.industry
+			d.TurnoverRate, d.PE, d.PETTM, d.PB, d.PS = v.TurnoverRate, v.PE, v.PETTM, v.PB, v.PS
+			d.DvRatio, d.TotalMV, d.CircMV = v.DvRatio, v.TotalMV, v.CircMV
+		}
+	}
+	return out, nil
+}
+
+// DayBars returns every stock bar of one day, ordered by ts_code.
+func (s *Store) DayBars(ctx context.Context, date time.Time) ([]market.StatBar, error) {
+	stocks, err := s.readDay(ctx, "day bars", date, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]market.StatBar, len(stocks))
+	for i, d := range stocks {
+		out[i] = d.StatBar
+	}
+	return out, nil
+}
+
+// DayStocks returns every stock of one day with industry and valuation.
+func (s *Store) DayStocks(ctx context.Context, date time.Time) ([]market.DayStock, error) {
+	return s.readDay(ctx, "day stocks", date, true)
 }
 
 // inSet binds a list for "x IN ?" as (a, b, …): a plain slice would bind
@@ -79,72 +172,6 @@ func inSet(ss []string) ch.GroupSet {
 		vals[i] = v
 	}
 	return ch.GroupSet{Value: vals}
-}
-
-func (s *Store) queryDay(ctx context.Context, what string, withBasic bool, date time.Time) (driver.Rows, error) {
-	query, n := daySQL(withBasic)
-	args := make([]any, n)
-	for i := range args {
-		args[i] = dateArg(date)
-	}
-	rows, err := s.conn.Query(ctx, query, args...)
-	if err != nil {
-		return nil, s.connErr(fmt.Errorf("%s: %w", what, err))
-	}
-	return rows, nil
-}
-
-func scanStatBar(rows driver.Rows, b *market.StatBar, extra ...any) error {
-	dest := append([]any{&b.TSCode, &b.Name, &b.DayName, &b.ListDate, &b.Open, &b.High, &b.Low, &b.Close,
-		&b.PreClose, &b.PctChg, &b.Vol, &b.Amount, &b.Synthetic, &b.UpLimit, &b.DownLimit}, extra...)
-	if err := rows.Scan(dest...); err != nil {
-		return err
-	}
-	b.ListDate = fromDate(b.ListDate)
-	return nil
-}
-
-// DayBars returns every stock bar of one day, ordered by ts_code.
-func (s *Store) DayBars(ctx context.Context, date time.Time) ([]market.StatBar, error) {
-	rows, err := s.queryDay(ctx, "day bars", false, date)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []market.StatBar
-	for rows.Next() {
-		var b market.StatBar
-		if err := scanStatBar(rows, &b); err != nil {
-			return nil, fmt.Errorf("day bars: %w", err)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("day bars: %w", err)
-	}
-	return out, nil
-}
-
-// DayStocks returns every stock of one day with industry and valuation.
-func (s *Store) DayStocks(ctx context.Context, date time.Time) ([]market.DayStock, error) {
-	rows, err := s.queryDay(ctx, "day stocks", true, date)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []market.DayStock
-	for rows.Next() {
-		var d market.DayStock
-		if err := scanStatBar(rows, &d.StatBar, &d.Industry, &d.TurnoverRate, &d.PE, &d.PETTM, &d.PB, &d.PS,
-			&d.DvRatio, &d.TotalMV, &d.CircMV); err != nil {
-			return nil, fmt.Errorf("day stocks: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("day stocks: %w", err)
-	}
-	return out, nil
 }
 
 // WindowBars returns the codes' bars in [from, to] with each day's stk_limit
@@ -219,17 +246,24 @@ func (s *Store) NameChanges(ctx context.Context, codes []string) ([]market.NameC
 
 // DailyTotals sums the stock bars of the n newest trade dates up to date.
 // The dates are found first (one column, no FINAL: a duplicate has the
-// same date), so the sums read only the partitions between them.
+// same date), within a window of calendar days that holds n trade dates
+// but for the longest holidays, so only its monthly partitions are read;
+// the whole table is asked only when the window falls short. The sums then
+// read the partitions between the first and the last date.
 func (s *Store) DailyTotals(ctx context.Context, date time.Time, n int) ([]market.DayTotal, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	days, err := s.dates(ctx, "daily totals", `
+	const datesSQL = `
 		SELECT DISTINCT trade_date
 		FROM daily
-		WHERE trade_date <= ?
+		WHERE trade_date <= ? AND trade_date >= ?
 		ORDER BY trade_date DESC
-		LIMIT ?`, dateArg(date), n)
+		LIMIT ?`
+	days, err := s.dates(ctx, "daily totals", datesSQL, dateArg(date), dateArg(date.AddDate(0, 0, -(2*n+14))), n)
+	if err == nil && len(days) < n {
+		days, err = s.dates(ctx, "daily totals", datesSQL, dateArg(date), dateArg(minDate), n)
+	}
 	if err != nil || len(days) == 0 {
 		return nil, err
 	}

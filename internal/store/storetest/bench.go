@@ -1,0 +1,102 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stockdatasource/stockd/internal/ingest"
+	"github.com/stockdatasource/stockd/internal/market"
+)
+
+// BenchDemo is the market the analytics benchmarks read: `stockd demo
+// --stocks 5000 --days 1000 --end 2025-12-18` (5M bars; 30 funds, six
+// indices, ST histories, planted streaks).
+var BenchDemo = ingest.DemoOptions{Stocks: 5000, ETFs: 30, Days: 1000, Seed: 1, End: time.Date(2025, 12, 18, 0, 0, 0, 0, time.UTC)}
+
+// BenchAnalytics measures, on a store holding BenchDemo, the store reads
+// and computations behind the analytics endpoints, uncached: what an
+// endpoint costs before JSON and HTTP. Each iteration reads another of the
+// last 50 trade dates, so no answer comes from the previous iteration's
+// warm query.
+func BenchAnalytics(b *testing.B, st market.Store) {
+	ctx := context.Background()
+	dates, err := st.TradeDates(ctx, 50)
+	if err != nil || len(dates) < 50 {
+		b.Fatalf("TradeDates = %d, %v: the demo market is not loaded", len(dates), err)
+	}
+	each := func(name string, fn func(d time.Time) error) {
+		b.Run(name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				if err := fn(dates[i%len(dates)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+	each("Sectors", func(d time.Time) error {
+		stocks, err := st.DayStocks(ctx, d)
+		if err != nil {
+			return err
+		}
+		open, err := st.OpenDays(ctx, d, market.NewListingDays)
+		if err != nil {
+			return err
+		}
+		secs := market.ComputeSectors(d, stocks, open)
+		if len(secs) < 20 {
+			b.Fatalf("%d sectors", len(secs))
+		}
+		return market.SortSectors(secs, market.SortPctChg)
+	})
+	each("Ladder", func(d time.Time) error {
+		l, err := market.BuildLadder(ctx, st, d)
+		if err == nil && l.LimitUpCount == 0 {
+			b.Fatalf("no limit-up on %s", market.FormatDate(d))
+		}
+		return err
+	})
+	each("Screener", func(d time.Time) error {
+		stocks, err := st.DayStocks(ctx, d)
+		if err != nil {
+			return err
+		}
+		max20, min2 := 20.0, 2.0
+		res, err := market.Screen(stocks, market.ScreenQuery{PE: market.Range{Max: &max20}, DvRatio: market.Range{Min: &min2},
+			SortBy: "dv_ratio", Limit: 50})
+		if err == nil && res.Total == 0 {
+			b.Fatal("the value screen found nothing")
+		}
+		return err
+	})
+	each("MarketStats", func(d time.Time) error {
+		bars, err := st.DayBars(ctx, d)
+		if err != nil {
+			return err
+		}
+		open, err := st.OpenDays(ctx, d, market.NewListingDays)
+		if err != nil {
+			return err
+		}
+		if s := market.ComputeStats(d, bars, open); s.StockCount < 4000 {
+			b.Fatalf("stats %+v", s)
+		}
+		return nil
+	})
+	each("DailyTotals21", func(d time.Time) error {
+		t, err := st.DailyTotals(ctx, d, 21)
+		if err == nil && len(t) != 21 {
+			b.Fatalf("%d totals", len(t))
+		}
+		return err
+	})
+	each("IndexQuotes", func(d time.Time) error {
+		q, err := st.IndexQuotes(ctx, d)
+		if err == nil && len(q) != 6 {
+			b.Fatalf("%d index quotes", len(q))
+		}
+		return err
+	})
+}
