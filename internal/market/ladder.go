@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // The limit-up ladder (连板天梯) groups a day's limit-up stocks by how many
@@ -98,47 +100,52 @@ const maxLadderDays = 5000
 // over the last LadderWindow open days (more for longer streaks). It
 // returns ErrNoData when the day has no stock bars.
 func BuildLadder(ctx context.Context, src LadderSource, date time.Time) (Ladder, error) {
-	stocks, err := src.DayStocks(ctx, date)
-	if err != nil {
+	window := LadderWindow
+	var (
+		stocks []DayStock
+		open   []time.Time
+	)
+	// The reads that do not depend on each other go out together.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { stocks, err = src.DayStocks(gctx, date); return err })
+	g.Go(func() (err error) { open, err = src.OpenDays(gctx, date, window+MaxFreeDays); return err })
+	if err := g.Wait(); err != nil {
 		return Ladder{}, err
 	}
 	if len(stocks) == 0 {
 		return Ladder{}, fmt.Errorf("ladder of %s: %w", FormatDate(date), ErrNoData)
 	}
-	window := LadderWindow
-	open, err := src.OpenDays(ctx, date, window+MaxFreeDays)
-	if err != nil {
-		return Ladder{}, err
-	}
 	day := ClassifyDay(date, stocks, open)
 	codes := make([]string, 0, len(day.up))
+	listed := make(map[string]time.Time, len(day.up))
 	for _, s := range day.up {
 		codes = append(codes, s.TSCode)
-	}
-	if len(codes) == 0 {
-		return day.ladder(nil), nil
-	}
-	names, err := src.NameChanges(ctx, codes)
-	if err != nil {
-		return Ladder{}, err
-	}
-	hist := NewNameHistory(names)
-	listed := make(map[string]time.Time, len(codes))
-	for _, s := range day.up {
 		listed[s.TSCode] = s.listDate
 	}
+	if len(codes) == 0 || len(open) <= 1 {
+		return day.ladder(nil), nil // no earlier open day: every streak starts today
+	}
+	var (
+		hist NameHistory
+		bars []WindowBar
+	)
 	boards := make(map[string]int, len(codes))
 	pending := codes
 	to := date.AddDate(0, 0, -1) // the day itself is known to be limit-up
-	for len(pending) > 0 {
+	for first := true; len(pending) > 0; first = false {
 		// open is newest first and reaches MaxFreeDays beyond the window,
 		// so every bar of the window gets its exact listing day.
-		if len(open) <= 1 {
-			break // no earlier open day: every streak starts today
-		}
 		from := open[min(window, len(open))-1]
-		bars, err := src.WindowBars(ctx, pending, from, to)
-		if err != nil {
+		g, gctx := errgroup.WithContext(ctx)
+		if first {
+			g.Go(func() error {
+				names, err := src.NameChanges(gctx, codes)
+				hist = NewNameHistory(names)
+				return err
+			})
+		}
+		g.Go(func() (err error) { bars, err = src.WindowBars(gctx, pending, from, to); return err })
+		if err := g.Wait(); err != nil {
 			return Ladder{}, err
 		}
 		byCode := make(map[string][]WindowBar, len(pending))
@@ -161,6 +168,7 @@ func BuildLadder(ctx context.Context, src LadderSource, date time.Time) (Ladder,
 		}
 		pending, to = more, from.AddDate(0, 0, -1)
 		window *= 2
+		var err error
 		if open, err = src.OpenDays(ctx, date, window+MaxFreeDays); err != nil {
 			return Ladder{}, err
 		}

@@ -48,23 +48,11 @@ const (
 		PREWHERE trade_date = ?`
 )
 
-type dayRef struct {
-	name, industry string
-	list           time.Time
-	synthetic      bool
-}
-
 // readDay reads one day's stocks, ordered by ts_code; withBasic adds the
 // industry and the valuation.
 func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBasic bool) ([]market.DayStock, error) {
 	day := dateArg(date)
-	var (
-		out    []market.DayStock
-		refs   = map[string]dayRef{}
-		names  = map[string]string{}
-		limits = map[string][2]*float64{}
-		basics = map[string]market.DayStock{}
-	)
+	p := market.DayParts{Refs: map[string]market.DayRef{}, Names: map[string]string{}, Limits: map[string][2]*float64{}}
 	g, gctx := errgroup.WithContext(ctx)
 	read := func(query string, arg []any, scan func(rows driver.Rows) error) {
 		g.Go(func() error {
@@ -88,23 +76,23 @@ func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBa
 		var d market.DayStock
 		b := &d.StatBar
 		err := rows.Scan(&b.TSCode, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.PctChg, &b.Vol, &b.Amount)
-		out = append(out, d)
+		p.Bars = append(p.Bars, d)
 		return err
 	})
 	read(dayRefSQL, nil, func(rows driver.Rows) error {
 		var (
 			code string
-			r    dayRef
+			r    market.DayRef
 		)
-		err := rows.Scan(&code, &r.name, &r.list, &r.industry, &r.synthetic)
-		r.list = fromDate(r.list)
-		refs[code] = r
+		err := rows.Scan(&code, &r.Name, &r.ListDate, &r.Industry, &r.Synthetic)
+		r.ListDate = fromDate(r.ListDate)
+		p.Refs[code] = r
 		return err
 	})
 	read(dayNameSQL, []any{day}, func(rows driver.Rows) error {
 		var code, name string
 		err := rows.Scan(&code, &name)
-		names[code] = name
+		p.Names[code] = name
 		return err
 	})
 	read(dayLimitSQL, []any{day}, func(rows driver.Rows) error {
@@ -113,37 +101,25 @@ func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBa
 			up, down *float64
 		)
 		err := rows.Scan(&code, &up, &down)
-		limits[code] = [2]*float64{up, down}
+		p.Limits[code] = [2]*float64{up, down}
 		return err
 	})
 	if withBasic {
+		p.Basics = map[string]market.DayStock{}
 		read(dayBasicSQL, []any{day}, func(rows driver.Rows) error {
 			var (
 				code string
 				d    market.DayStock
 			)
 			err := rows.Scan(&code, &d.TurnoverRate, &d.PE, &d.PETTM, &d.PB, &d.PS, &d.DvRatio, &d.TotalMV, &d.CircMV)
-			basics[code] = d
+			p.Basics[code] = d
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	for i := range out {
-		d := &out[i]
-		r := refs[d.TSCode]
-		d.Name, d.ListDate, d.Synthetic, d.DayName = r.name, r.list, r.synthetic, names[d.TSCode]
-		l := limits[d.TSCode]
-		d.UpLimit, d.DownLimit = l[0], l[1]
-		if withBasic {
-			v := basics[d.TSCode]
-			d.Industry = r.industry
-			d.TurnoverRate, d.PE, d.PETTM, d.PB, d.PS = v.TurnoverRate, v.PE, v.PETTM, v.PB, v.PS
-			d.DvRatio, d.TotalMV, d.CircMV = v.DvRatio, v.TotalMV, v.CircMV
-		}
-	}
-	return out, nil
+	return p.Join(), nil
 }
 
 // DayBars returns every stock bar of one day, ordered by ts_code.
@@ -152,11 +128,7 @@ func (s *Store) DayBars(ctx context.Context, date time.Time) ([]market.StatBar, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]market.StatBar, len(stocks))
-	for i, d := range stocks {
-		out[i] = d.StatBar
-	}
-	return out, nil
+	return market.StatBars(stocks), nil
 }
 
 // DayStocks returns every stock of one day with industry and valuation.

@@ -8,98 +8,130 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/stockdatasource/stockd/internal/market"
 )
 
-// dayNameSQL is the name in effect on the bar's day: the namechange row
-// with the newest start_date on or before it (ties: newest ann_date, then
-// the greatest name; NULL sorts first, so last in DESC). One seek of the
-// (ts_code, start_date, name) key per bar.
-const dayNameSQL = `coalesce((
-			SELECT n.name FROM namechange n
-			WHERE n.ts_code = d.ts_code AND n.start_date <= d.trade_date
-			ORDER BY n.start_date DESC, n.ann_date DESC, n.name DESC
-			LIMIT 1), '')`
+// The day reads (DayBars, DayStocks) need five tables: the day's bars,
+// stock_basic, the name in effect (namechange), the exchange's limit prices
+// (stk_limit) and, for DayStocks, the day's daily_basic. Joined in one
+// statement they cost an index seek per stock and table (~40 ms for 5,000
+// stocks in the pure-Go driver); read as five in-order range scans on
+// separate connections at once and joined on ts_code in Go, they cost
+// about the slowest scan.
+const (
+	dayBarsSQL = `
+		SELECT ts_code, open, high, low, close, pre_close, pct_chg, vol, amount
+		FROM daily WHERE trade_date = ? ORDER BY ts_code`
+	dayRefSQL = `
+		SELECT ts_code, name, list_date, industry, synthetic FROM stock_basic`
+	// Every name started on or before the day, in key order of the
+	// namechange_asof index: the last row of each stock is the name in
+	// effect (newest start, then newest announcement — NULL sorts first —
+	// then the greatest name).
+	dayNameSQL = `
+		SELECT ts_code, name FROM namechange
+		WHERE start_date <= ?
+		ORDER BY ts_code, start_date, ann_date, name`
+	dayLimitSQL = `
+		SELECT ts_code, up_limit, down_limit FROM stk_limit WHERE trade_date = ?`
+	dayBasicSQL = `
+		SELECT ts_code, turnover_rate, pe, pe_ttm, pb, ps, dv_ratio, total_mv, circ_mv
+		FROM daily_basic WHERE trade_date = ?`
+)
 
-// daySQL reads one day in ts_code order, which is the clustered key order,
-// so SQLite needs no sort. withBasic adds the industry and the day's
-// valuation (DayStocks); without it the row is a StatBar (DayBars).
-func daySQL(withBasic bool) string {
-	cols, join := "", ""
-	if withBasic {
-		cols = `, s.industry, b.turnover_rate, b.pe, b.pe_ttm, b.pb, b.ps, b.dv_ratio, b.total_mv, b.circ_mv`
-		join = `LEFT JOIN daily_basic b ON b.trade_date = d.trade_date AND b.ts_code = d.ts_code`
+// readDay reads one day's stocks, ordered by ts_code; withBasic adds the
+// industry and the valuation.
+func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBasic bool) ([]market.DayStock, error) {
+	day := date.Format(market.DateLayout)
+	p := market.DayParts{Refs: map[string]market.DayRef{}, Names: map[string]string{}, Limits: map[string][2]*float64{}}
+	g, gctx := errgroup.WithContext(ctx)
+	read := func(query string, args []any, scan func(rows *sql.Rows) error) {
+		g.Go(func() error {
+			rows, err := s.db.QueryContext(gctx, query, args...)
+			if err != nil {
+				return fmt.Errorf("sqlite: %s: %w", what, err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := scan(rows); err != nil {
+					return fmt.Errorf("sqlite: %s: %w", what, err)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("sqlite: %s: %w", what, err)
+			}
+			return nil
+		})
 	}
-	return `
-		SELECT d.ts_code, coalesce(s.name, ''), ` + dayNameSQL + `, s.list_date,
-		       d.open, d.high, d.low, d.close, d.pre_close, d.pct_chg, d.vol, d.amount,
-		       coalesce(s.synthetic, 0), l.up_limit, l.down_limit` + cols + `
-		FROM daily d
-		LEFT JOIN stock_basic s ON s.ts_code = d.ts_code
-		LEFT JOIN stk_limit l ON l.trade_date = d.trade_date AND l.ts_code = d.ts_code
-		` + join + `
-		WHERE d.trade_date = ?
-		ORDER BY d.ts_code`
-}
-
-// scanStatBar reads the StatBar columns of daySQL, then extra.
-func scanStatBar(r scanner, b *market.StatBar, extra ...any) error {
-	var list sql.NullString
-	dest := append([]any{&b.TSCode, &b.Name, &b.DayName, &list, &b.Open, &b.High, &b.Low, &b.Close,
-		&b.PreClose, &b.PctChg, &b.Vol, &b.Amount, &b.Synthetic, &b.UpLimit, &b.DownLimit}, extra...)
-	if err := r.Scan(dest...); err != nil {
+	p.Bars = []market.DayStock{}
+	read(dayBarsSQL, []any{day}, func(rows *sql.Rows) error {
+		var d market.DayStock
+		b := &d.StatBar
+		err := rows.Scan(&b.TSCode, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.PctChg, &b.Vol, &b.Amount)
+		p.Bars = append(p.Bars, d)
 		return err
+	})
+	read(dayRefSQL, nil, func(rows *sql.Rows) error {
+		var (
+			code string
+			list sql.NullString
+			r    market.DayRef
+		)
+		if err := rows.Scan(&code, &r.Name, &list, &r.Industry, &r.Synthetic); err != nil {
+			return err
+		}
+		var err error
+		r.ListDate, err = parseDate(list)
+		p.Refs[code] = r
+		return err
+	})
+	read(dayNameSQL, []any{day}, func(rows *sql.Rows) error {
+		var code, name string
+		err := rows.Scan(&code, &name)
+		p.Names[code] = name // the last row of a stock wins
+		return err
+	})
+	read(dayLimitSQL, []any{day}, func(rows *sql.Rows) error {
+		var (
+			code     string
+			up, down *float64
+		)
+		err := rows.Scan(&code, &up, &down)
+		p.Limits[code] = [2]*float64{up, down}
+		return err
+	})
+	if withBasic {
+		p.Basics = map[string]market.DayStock{}
+		read(dayBasicSQL, []any{day}, func(rows *sql.Rows) error {
+			var (
+				code string
+				d    market.DayStock
+			)
+			err := rows.Scan(&code, &d.TurnoverRate, &d.PE, &d.PETTM, &d.PB, &d.PS, &d.DvRatio, &d.TotalMV, &d.CircMV)
+			p.Basics[code] = d
+			return err
+		})
 	}
-	var err error
-	b.ListDate, err = parseDate(list)
-	return err
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return p.Join(), nil
 }
 
 // DayBars returns one day's stock bars ordered by ts_code.
 func (s *Store) DayBars(ctx context.Context, date time.Time) ([]market.StatBar, error) {
-	rows, err := s.db.QueryContext(ctx, daySQL(false), date.Format(market.DateLayout))
+	stocks, err := s.readDay(ctx, "day bars", date, false)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: day bars: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []market.StatBar{}
-	for rows.Next() {
-		var b market.StatBar
-		if err := scanStatBar(rows, &b); err != nil {
-			return nil, fmt.Errorf("sqlite: day bars: %w", err)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: day bars: %w", err)
-	}
-	return out, nil
+	return market.StatBars(stocks), nil
 }
 
 // DayStocks returns one day's stocks with industry and valuation.
 func (s *Store) DayStocks(ctx context.Context, date time.Time) ([]market.DayStock, error) {
-	rows, err := s.db.QueryContext(ctx, daySQL(true), date.Format(market.DateLayout))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: day stocks: %w", err)
-	}
-	defer rows.Close()
-	out := []market.DayStock{}
-	for rows.Next() {
-		var (
-			d        market.DayStock
-			industry sql.NullString
-		)
-		if err := scanStatBar(rows, &d.StatBar, &industry, &d.TurnoverRate, &d.PE, &d.PETTM, &d.PB, &d.PS,
-			&d.DvRatio, &d.TotalMV, &d.CircMV); err != nil {
-			return nil, fmt.Errorf("sqlite: day stocks: %w", err)
-		}
-		d.Industry = industry.String
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: day stocks: %w", err)
-	}
-	return out, nil
+	return s.readDay(ctx, "day stocks", date, true)
 }
 
 // placeholders is "?, ?, …" for n values.
@@ -115,20 +147,27 @@ func stringArgs(ss []string) []any {
 	return out
 }
 
+// windowBarsSQL reads n codes' bars in a date range (parameters: the codes,
+// from, to) through the (ts_code, trade_date) index: the ladder asks for a
+// few hundred codes over a few weeks.
+func windowBarsSQL(n int) string {
+	return `
+		SELECT d.ts_code, d.trade_date, d.high, d.close, d.pre_close, l.up_limit, l.down_limit
+		FROM daily d INDEXED BY daily_code_date
+		LEFT JOIN stk_limit l ON l.trade_date = d.trade_date AND l.ts_code = d.ts_code
+		WHERE d.ts_code IN (` + placeholders(n) + `) AND d.trade_date BETWEEN ? AND ?
+		ORDER BY d.ts_code, d.trade_date`
+}
+
 // WindowBars returns the codes' bars in [from, to] with the day's exchange
-// limit prices, through the (ts_code, trade_date) index.
+// limit prices.
 func (s *Store) WindowBars(ctx context.Context, codes []string, from, to time.Time) ([]market.WindowBar, error) {
 	out := []market.WindowBar{}
 	if len(codes) == 0 {
 		return out, nil
 	}
 	args := append(stringArgs(codes), from.Format(market.DateLayout), to.Format(market.DateLayout))
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT d.ts_code, d.trade_date, d.high, d.close, d.pre_close, l.up_limit, l.down_limit
-		FROM daily d INDEXED BY daily_code_date
-		LEFT JOIN stk_limit l ON l.trade_date = d.trade_date AND l.ts_code = d.ts_code
-		WHERE d.ts_code IN (`+placeholders(len(codes))+`) AND d.trade_date BETWEEN ? AND ?
-		ORDER BY d.ts_code, d.trade_date`, args...)
+	rows, err := s.db.QueryContext(ctx, windowBarsSQL(len(codes)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: window bars: %w", err)
 	}

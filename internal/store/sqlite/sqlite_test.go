@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -161,6 +162,9 @@ func TestPutIsAtomic(t *testing.T) {
 	}
 }
 
+// dayKey is how SQLite's plan names a seek of a bar table's day key.
+var dayKey = regexp.MustCompile(`SEARCH \w+ USING PRIMARY KEY \(trade_date=\?\)`)
+
 // TestHotQueriesUseTheDayKey guards the index design behind the 100 ms
 // target: the per-day reads must seek the (trade_date, ts_code) key, never
 // scan a bar table, and DayBars must need no sort.
@@ -189,10 +193,11 @@ func TestHotQueriesUseTheDayKey(t *testing.T) {
 	}{
 		{"HotStocks amount", plan(hotStocksSQL(hotStockOrder[market.SortAmount]), "2025-12-18", 20), false},
 		{"HotStocks turnover", plan(hotStocksSQL(hotStockOrder[market.SortTurnoverRate]), "2025-12-18", 20), false},
-		{"DayBars", plan(daySQL(false), "2025-12-18"), true},
-		{"DayStocks", plan(daySQL(true), "2025-12-18"), true},
+		{"DayBars", plan(dayBarsSQL, "2025-12-18"), true},
+		{"stk_limit of the day", plan(dayLimitSQL, "2025-12-18"), true},
+		{"daily_basic of the day", plan(dayBasicSQL, "2025-12-18"), true},
 	} {
-		if !strings.Contains(tc.plan, "SEARCH d USING PRIMARY KEY (trade_date=?)") {
+		if !dayKey.MatchString(tc.plan) {
 			t.Errorf("%s does not seek the day key:\n%s", tc.name, tc.plan)
 		}
 		if strings.Contains(tc.plan, "SCAN ") {
@@ -201,5 +206,14 @@ func TestHotQueriesUseTheDayKey(t *testing.T) {
 		if tc.noSort && strings.Contains(tc.plan, "TEMP B-TREE") {
 			t.Errorf("%s sorts:\n%s", tc.name, tc.plan)
 		}
+	}
+	// The name history is read whole, in the order of its covering index.
+	if p := plan(dayNameSQL, "2025-12-18"); !strings.Contains(p, "COVERING INDEX namechange_asof") || strings.Contains(p, "TEMP B-TREE") {
+		t.Errorf("the names of a day do not come in index order:\n%s", p)
+	}
+	// The ladder's window reads seek the codes' (ts_code, trade_date) index.
+	if p := plan(windowBarsSQL(2), "600519.SH", "000001.SZ", "2025-11-01", "2025-12-18"); !strings.Contains(p, "SEARCH d USING INDEX daily_code_date (ts_code=? AND trade_date>? AND trade_date<?)") ||
+		strings.Contains(p, "TEMP B-TREE") {
+		t.Errorf("window bars do not seek the code index:\n%s", p)
 	}
 }
