@@ -98,7 +98,7 @@ func TestClassifyAndLadder(t *testing.T) {
 type emptySource struct{}
 
 func (emptySource) OpenDays(context.Context, time.Time, int) ([]time.Time, error) { return nil, nil }
-func (emptySource) DayStocks(context.Context, time.Time) ([]DayStock, error)     { return nil, nil }
+func (emptySource) DayStocks(context.Context, time.Time) ([]DayStock, error)      { return nil, nil }
 func (emptySource) WindowBars(context.Context, []string, time.Time, time.Time) ([]WindowBar, error) {
 	return nil, nil
 }
