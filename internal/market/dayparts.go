@@ -1,24 +1,32 @@
 package market
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // DayParts are one day's rows as a store reads them table by table, to be
-// joined on ts_code by Join: the stores read the five tables of a day at
-// once rather than through a chain of joins, which both of them would run
-// one table after the other.
+// joined on ts_code by Join: the stores read the tables of a day at once
+// rather than through a chain of joins, which both of them would run one
+// table after the other.
 type DayParts struct {
 	// Bars holds the bar fields and TSCode of each stock with a bar, in
 	// ts_code order; the answer keeps that order.
 	Bars []DayStock
-	// Refs is stock_basic by ts_code.
-	Refs map[string]DayRef
-	// Names is the name in effect on the day by ts_code (namechange).
-	Names map[string]string
+	// Ref is stock_basic and the name history.
+	Ref *DayRefs
 	// Limits is the day's stk_limit prices by ts_code: up, down.
 	Limits map[string][2]*float64
 	// Basics is the day's daily_basic by ts_code (the valuation fields of
 	// a DayStock); nil when only StatBars are wanted.
 	Basics map[string]DayStock
+}
+
+// DayRefs is the reference data of the day reads: stock_basic by ts_code
+// and every namechange row.
+type DayRefs struct {
+	Stocks map[string]DayRef
+	Names  NameHistory
 }
 
 // DayRef is what stock_basic adds to a day's bar.
@@ -28,12 +36,14 @@ type DayRef struct {
 	Synthetic      bool
 }
 
-// Join fills Bars in place from the other parts and returns it.
-func (p DayParts) Join() []DayStock {
+// Join fills Bars in place from the other parts and returns it; DayName is
+// the name in effect on date (NameHistory.On).
+func (p DayParts) Join(date time.Time) []DayStock {
 	for i := range p.Bars {
 		d := &p.Bars[i]
-		r := p.Refs[d.TSCode]
-		d.Name, d.ListDate, d.Synthetic, d.DayName = r.Name, r.ListDate, r.Synthetic, p.Names[d.TSCode]
+		r := p.Ref.Stocks[d.TSCode]
+		d.Name, d.ListDate, d.Synthetic = r.Name, r.ListDate, r.Synthetic
+		d.DayName, _ = p.Ref.Names.On(d.TSCode, date)
 		l := p.Limits[d.TSCode]
 		d.UpLimit, d.DownLimit = l[0], l[1]
 		if p.Basics == nil {
@@ -54,4 +64,29 @@ func StatBars(stocks []DayStock) []StatBar {
 		out[i] = d.StatBar
 	}
 	return out
+}
+
+// RefCache keeps a store's DayRefs between day reads. The store names the
+// version of its reference tables with a cheap read that sees every write,
+// its own or another process's; a new version loads the tables again.
+type RefCache struct {
+	mu      sync.Mutex
+	version string
+	refs    *DayRefs
+}
+
+// Get returns the cached DayRefs when version is the cached one, else
+// loads, caches and returns them. A failed load caches nothing.
+func (c *RefCache) Get(version string, load func() (*DayRefs, error)) (*DayRefs, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.refs != nil && c.version == version {
+		return c.refs, nil
+	}
+	refs, err := load()
+	if err != nil {
+		return nil, err
+	}
+	c.version, c.refs = version, refs
+	return refs, nil
 }

@@ -226,6 +226,18 @@ func TestReingestWithoutMerge(t *testing.T) {
 	}
 }
 
+// TestOtherWriter: a second handle on the database, as a second process
+// holds, sees the first one's writes in its day reads.
+func TestOtherWriter(t *testing.T) {
+	a := openFresh(t)
+	b, err := Open(context.Background(), Options{Addr: a.addr, Database: a.db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	storetest.CheckOtherWriter(t, a, b)
+}
+
 // TestLimitTablesReingestWithoutMerge writes the name history, the exchange
 // limits and index bars twice (the second time with a changed non-key
 // field) and checks that both copies are on disk while every read sees one

@@ -14,12 +14,13 @@ import (
 )
 
 // The day reads (DayBars, DayStocks) need five tables: the day's bars,
-// stock_basic, the name in effect (namechange), the exchange's limit prices
+// stock_basic, the name history (namechange), the exchange's limit prices
 // (stk_limit) and, for DayStocks, the day's daily_basic. 18.16 runs a chain
 // of JOINs one after the other (each right side is built before the left
-// side streams), so the five reads are sent as separate queries at once and
-// joined here on ts_code: the answer takes about as long as the slowest
-// read instead of the sum of all five.
+// side streams), so the day's tables are read as separate queries at once
+// and joined on ts_code in Go (market.DayParts); stock_basic and namechange,
+// which change only with a load, are kept in memory while the newest
+// version in each stays the same (every write gives its rows a newer one).
 
 const (
 	dayBarsSQL = `
@@ -27,17 +28,6 @@ const (
 		FROM daily FINAL
 		PREWHERE trade_date = ?
 		ORDER BY ts_code`
-	dayRefSQL = `
-		SELECT ts_code, name, list_date, industry, synthetic
-		FROM stock_basic FINAL`
-	// The name in effect is argMax over (start_date, ann_date, name): the
-	// row with the newest start on or before the day, ties to the newest
-	// announcement and then the greatest name, as in the SQLite store.
-	dayNameSQL = `
-		SELECT ts_code, argMax(name, (start_date, ann_date, name))
-		FROM namechange FINAL
-		WHERE start_date <= ?
-		GROUP BY ts_code`
 	dayLimitSQL = `
 		SELECT ts_code, up_limit, down_limit
 		FROM stk_limit FINAL
@@ -46,17 +36,54 @@ const (
 		SELECT ts_code, turnover_rate, pe, pe_ttm, pb, ps, dv_ratio, total_mv, circ_mv
 		FROM daily_basic FINAL
 		PREWHERE trade_date = ?`
+	// max() of one column needs no FINAL: duplicates do not change it.
+	refVersionSQL = `
+		SELECT toString((SELECT max(version) FROM stock_basic)) || ':' || toString((SELECT max(version) FROM namechange))`
 )
+
+// dayRefs returns stock_basic and the name history, from memory unless a
+// write has changed them since they were read.
+func (s *Store) dayRefs(ctx context.Context) (*market.DayRefs, error) {
+	var version string
+	if err := s.conn.QueryRow(ctx, refVersionSQL).Scan(&version); err != nil {
+		return nil, s.connErr(err)
+	}
+	return s.refs.Get(version, func() (*market.DayRefs, error) {
+		refs := &market.DayRefs{Stocks: map[string]market.DayRef{}}
+		rows, err := s.conn.Query(ctx, `SELECT ts_code, name, list_date, industry, synthetic FROM stock_basic FINAL`)
+		if err != nil {
+			return nil, s.connErr(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				code string
+				r    market.DayRef
+			)
+			if err := rows.Scan(&code, &r.Name, &r.ListDate, &r.Industry, &r.Synthetic); err != nil {
+				return nil, err
+			}
+			r.ListDate = fromDate(r.ListDate)
+			refs.Stocks[code] = r
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		names, err := s.NameChanges(ctx, nil)
+		refs.Names = market.NewNameHistory(names)
+		return refs, err
+	})
+}
 
 // readDay reads one day's stocks, ordered by ts_code; withBasic adds the
 // industry and the valuation.
 func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBasic bool) ([]market.DayStock, error) {
 	day := dateArg(date)
-	p := market.DayParts{Refs: map[string]market.DayRef{}, Names: map[string]string{}, Limits: map[string][2]*float64{}}
+	p := market.DayParts{Limits: map[string][2]*float64{}}
 	g, gctx := errgroup.WithContext(ctx)
-	read := func(query string, arg []any, scan func(rows driver.Rows) error) {
+	read := func(query string, scan func(rows driver.Rows) error) {
 		g.Go(func() error {
-			rows, err := s.conn.Query(gctx, query, arg...)
+			rows, err := s.conn.Query(gctx, query, day)
 			if err != nil {
 				return s.connErr(fmt.Errorf("%s: %w", what, err))
 			}
@@ -72,30 +99,20 @@ func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBa
 			return nil
 		})
 	}
-	read(dayBarsSQL, []any{day}, func(rows driver.Rows) error {
+	g.Go(func() (err error) {
+		if p.Ref, err = s.dayRefs(gctx); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	})
+	read(dayBarsSQL, func(rows driver.Rows) error {
 		var d market.DayStock
 		b := &d.StatBar
 		err := rows.Scan(&b.TSCode, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.PctChg, &b.Vol, &b.Amount)
 		p.Bars = append(p.Bars, d)
 		return err
 	})
-	read(dayRefSQL, nil, func(rows driver.Rows) error {
-		var (
-			code string
-			r    market.DayRef
-		)
-		err := rows.Scan(&code, &r.Name, &r.ListDate, &r.Industry, &r.Synthetic)
-		r.ListDate = fromDate(r.ListDate)
-		p.Refs[code] = r
-		return err
-	})
-	read(dayNameSQL, []any{day}, func(rows driver.Rows) error {
-		var code, name string
-		err := rows.Scan(&code, &name)
-		p.Names[code] = name
-		return err
-	})
-	read(dayLimitSQL, []any{day}, func(rows driver.Rows) error {
+	read(dayLimitSQL, func(rows driver.Rows) error {
 		var (
 			code     string
 			up, down *float64
@@ -106,7 +123,7 @@ func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBa
 	})
 	if withBasic {
 		p.Basics = map[string]market.DayStock{}
-		read(dayBasicSQL, []any{day}, func(rows driver.Rows) error {
+		read(dayBasicSQL, func(rows driver.Rows) error {
 			var (
 				code string
 				d    market.DayStock
@@ -119,7 +136,7 @@ func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBa
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return p.Join(), nil
+	return p.Join(date), nil
 }
 
 // DayBars returns every stock bar of one day, ordered by ts_code.

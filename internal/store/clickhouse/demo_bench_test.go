@@ -2,6 +2,10 @@ package clickhouse
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +50,15 @@ func openDemo(b *testing.B) *Store {
 	return st
 }
 
+// BenchmarkAnalytics also reports the server's CPU per read when the test
+// server's pid file is at hand ($STOCKD_TEST_SERVICES_DIR/clickhouse.pid).
 func BenchmarkAnalytics(b *testing.B) {
-	storetest.BenchAnalytics(b, openDemo(b))
+	st := openDemo(b)
+	var server func() time.Duration
+	if pid, err := os.ReadFile(filepath.Join(os.Getenv("STOCKD_TEST_SERVICES_DIR"), "clickhouse.pid")); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(pid))); err == nil {
+			server = storetest.PidCPU(n)
+		}
+	}
+	storetest.BenchAnalytics(b, st, server)
 }

@@ -14,42 +14,75 @@ import (
 )
 
 // The day reads (DayBars, DayStocks) need five tables: the day's bars,
-// stock_basic, the name in effect (namechange), the exchange's limit prices
+// stock_basic, the name history (namechange), the exchange's limit prices
 // (stk_limit) and, for DayStocks, the day's daily_basic. Joined in one
-// statement they cost an index seek per stock and table (~40 ms for 5,000
-// stocks in the pure-Go driver); read as five in-order range scans on
-// separate connections at once and joined on ts_code in Go, they cost
-// about the slowest scan.
+// statement they cost an index seek per stock and table (~40 ms of CPU for
+// 5,000 stocks in the pure-Go driver). Instead the day's tables are read as
+// in-order range scans on separate connections at once and joined on
+// ts_code in Go (market.DayParts), and stock_basic and namechange, which
+// change only with a load, are kept in memory while their data_version
+// counters stand still.
 const (
 	dayBarsSQL = `
 		SELECT ts_code, open, high, low, close, pre_close, pct_chg, vol, amount
 		FROM daily WHERE trade_date = ? ORDER BY ts_code`
-	dayRefSQL = `
-		SELECT ts_code, name, list_date, industry, synthetic FROM stock_basic`
-	// Every name started on or before the day, in key order of the
-	// namechange_asof index: the last row of each stock is the name in
-	// effect (newest start, then newest announcement — NULL sorts first —
-	// then the greatest name).
-	dayNameSQL = `
-		SELECT ts_code, name FROM namechange
-		WHERE start_date <= ?
-		ORDER BY ts_code, start_date, ann_date, name`
 	dayLimitSQL = `
 		SELECT ts_code, up_limit, down_limit FROM stk_limit WHERE trade_date = ?`
 	dayBasicSQL = `
 		SELECT ts_code, turnover_rate, pe, pe_ttm, pb, ps, dv_ratio, total_mv, circ_mv
 		FROM daily_basic WHERE trade_date = ?`
+	refVersionSQL = `
+		SELECT coalesce(group_concat(name || ':' || version), '') FROM (
+			SELECT name, version FROM data_version WHERE name IN ('stock_basic', 'namechange') ORDER BY name
+		)`
 )
+
+// dayRefs returns stock_basic and the name history, from memory unless a
+// write has changed them since they were read.
+func (s *Store) dayRefs(ctx context.Context) (*market.DayRefs, error) {
+	var version string
+	if err := s.db.QueryRowContext(ctx, refVersionSQL).Scan(&version); err != nil {
+		return nil, err
+	}
+	return s.refs.Get(version, func() (*market.DayRefs, error) {
+		refs := &market.DayRefs{Stocks: map[string]market.DayRef{}}
+		rows, err := s.db.QueryContext(ctx, `SELECT ts_code, name, list_date, industry, synthetic FROM stock_basic`)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				code string
+				list sql.NullString
+				r    market.DayRef
+			)
+			if err := rows.Scan(&code, &r.Name, &list, &r.Industry, &r.Synthetic); err != nil {
+				return nil, err
+			}
+			if r.ListDate, err = parseDate(list); err != nil {
+				return nil, err
+			}
+			refs.Stocks[code] = r
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		names, err := s.NameChanges(ctx, nil)
+		refs.Names = market.NewNameHistory(names)
+		return refs, err
+	})
+}
 
 // readDay reads one day's stocks, ordered by ts_code; withBasic adds the
 // industry and the valuation.
 func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBasic bool) ([]market.DayStock, error) {
 	day := date.Format(market.DateLayout)
-	p := market.DayParts{Refs: map[string]market.DayRef{}, Names: map[string]string{}, Limits: map[string][2]*float64{}}
+	p := market.DayParts{Limits: map[string][2]*float64{}}
 	g, gctx := errgroup.WithContext(ctx)
-	read := func(query string, args []any, scan func(rows *sql.Rows) error) {
+	read := func(query string, scan func(rows *sql.Rows) error) {
 		g.Go(func() error {
-			rows, err := s.db.QueryContext(gctx, query, args...)
+			rows, err := s.db.QueryContext(gctx, query, day)
 			if err != nil {
 				return fmt.Errorf("sqlite: %s: %w", what, err)
 			}
@@ -65,35 +98,21 @@ func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBa
 			return nil
 		})
 	}
+	g.Go(func() (err error) {
+		if p.Ref, err = s.dayRefs(gctx); err != nil {
+			return fmt.Errorf("sqlite: %s: %w", what, err)
+		}
+		return nil
+	})
 	p.Bars = []market.DayStock{}
-	read(dayBarsSQL, []any{day}, func(rows *sql.Rows) error {
+	read(dayBarsSQL, func(rows *sql.Rows) error {
 		var d market.DayStock
 		b := &d.StatBar
 		err := rows.Scan(&b.TSCode, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.PctChg, &b.Vol, &b.Amount)
 		p.Bars = append(p.Bars, d)
 		return err
 	})
-	read(dayRefSQL, nil, func(rows *sql.Rows) error {
-		var (
-			code string
-			list sql.NullString
-			r    market.DayRef
-		)
-		if err := rows.Scan(&code, &r.Name, &list, &r.Industry, &r.Synthetic); err != nil {
-			return err
-		}
-		var err error
-		r.ListDate, err = parseDate(list)
-		p.Refs[code] = r
-		return err
-	})
-	read(dayNameSQL, []any{day}, func(rows *sql.Rows) error {
-		var code, name string
-		err := rows.Scan(&code, &name)
-		p.Names[code] = name // the last row of a stock wins
-		return err
-	})
-	read(dayLimitSQL, []any{day}, func(rows *sql.Rows) error {
+	read(dayLimitSQL, func(rows *sql.Rows) error {
 		var (
 			code     string
 			up, down *float64
@@ -104,7 +123,7 @@ func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBa
 	})
 	if withBasic {
 		p.Basics = map[string]market.DayStock{}
-		read(dayBasicSQL, []any{day}, func(rows *sql.Rows) error {
+		read(dayBasicSQL, func(rows *sql.Rows) error {
 			var (
 				code string
 				d    market.DayStock
@@ -117,7 +136,7 @@ func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBa
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return p.Join(), nil
+	return p.Join(date), nil
 }
 
 // DayBars returns one day's stock bars ordered by ts_code.

@@ -23,5 +23,5 @@ func BenchmarkAnalytics(b *testing.B) {
 		_, err := ingest.Demo(context.Background(), st, o)
 		return err
 	})
-	storetest.BenchAnalytics(b, st)
+	storetest.BenchAnalytics(b, st, nil)
 }

@@ -166,3 +166,33 @@ func testDayReads(t *testing.T, open func(t *testing.T) market.Store) {
 		}
 	})
 }
+
+// CheckOtherWriter checks, with two handles a and b on the same database
+// (as two processes would hold), that b's day reads see what a writes to
+// stock_basic and namechange after b has read them once: b keeps those
+// tables in memory only while they stand still.
+func CheckOtherWriter(t *testing.T, a, b market.Store) {
+	ctx := context.Background()
+	fx := newFixture()
+	load(t, a, fx)
+	name := func(code string) (today, onDay string) {
+		t.Helper()
+		bars, err := b.DayBars(ctx, d3)
+		must(t, err, "DayBars")
+		for _, s := range bars {
+			if s.TSCode == code {
+				return s.Name, s.DayName
+			}
+		}
+		t.Fatalf("no bar of %s on d3", code)
+		return "", ""
+	}
+	if today, onDay := name("688981.SH"); today != "中芯国际" || onDay != "" {
+		t.Fatalf("before: %q, %q", today, onDay)
+	}
+	must(t, a.PutStocks(ctx, []market.Stock{{TSCode: "688981.SH", Name: "中芯国际改", ListDate: day("2020-07-16")}}), "PutStocks")
+	must(t, a.PutNameChanges(ctx, []market.NameChange{{TSCode: "688981.SH", Name: "*ST中芯", StartDate: d1}}), "PutNameChanges")
+	if today, onDay := name("688981.SH"); today != "中芯国际改" || onDay != "*ST中芯" {
+		t.Errorf("after another handle's writes: %q, %q; want 中芯国际改, *ST中芯", today, onDay)
+	}
+}

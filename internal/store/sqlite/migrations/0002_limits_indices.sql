@@ -13,8 +13,8 @@ CREATE TABLE namechange (
     change_reason TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (ts_code, start_date, name)
 ) WITHOUT ROWID;
--- The name in effect is the newest start, then the newest announcement:
--- this order answers it with one seek and no sort.
+-- The order in which the name history is read (the name in effect is the
+-- last row of a stock starting on or before the day), without a sort.
 CREATE INDEX namechange_asof ON namechange (ts_code, start_date, ann_date, name);
 
 -- Clustered by day like the bars, which it is joined with.
@@ -55,3 +55,12 @@ CREATE TABLE index_daily (
     PRIMARY KEY (trade_date, ts_code)
 ) WITHOUT ROWID;
 CREATE INDEX index_daily_code_date ON index_daily (ts_code, trade_date);
+
+-- A counter per table, bumped in the transaction of every write to it, so a
+-- reader can tell cheaply whether a table changed since it last looked —
+-- whichever process wrote. The day reads keep stock_basic and namechange in
+-- memory while their counters stand still.
+CREATE TABLE data_version (
+    name    TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
