@@ -17,9 +17,9 @@ type DayParts struct {
 	Ref *DayRefs
 	// Limits is the day's stk_limit prices by ts_code: up, down.
 	Limits map[string][2]*float64
-	// Basics is the day's daily_basic by ts_code (the valuation fields of
-	// a DayStock); nil when only StatBars are wanted.
-	Basics map[string]DayStock
+	// Basics is the day's daily_basic (TSCode and the valuation fields of
+	// a DayStock) in ts_code order; nil when only StatBars are wanted.
+	Basics []DayStock
 }
 
 // DayRefs is the reference data of the day reads: stock_basic by ts_code
@@ -37,8 +37,10 @@ type DayRef struct {
 }
 
 // Join fills Bars in place from the other parts and returns it; DayName is
-// the name in effect on date (NameHistory.On).
+// the name in effect on date (NameHistory.On). Bars and Basics are walked
+// side by side, both in ts_code order.
 func (p DayParts) Join(date time.Time) []DayStock {
+	j := 0
 	for i := range p.Bars {
 		d := &p.Bars[i]
 		r := p.Ref.Stocks[d.TSCode]
@@ -49,12 +51,34 @@ func (p DayParts) Join(date time.Time) []DayStock {
 		if p.Basics == nil {
 			continue
 		}
-		v := p.Basics[d.TSCode]
 		d.Industry = r.Industry
-		d.TurnoverRate, d.PE, d.PETTM, d.PB, d.PS = v.TurnoverRate, v.PE, v.PETTM, v.PB, v.PS
-		d.DvRatio, d.TotalMV, d.CircMV = v.DvRatio, v.TotalMV, v.CircMV
+		for j < len(p.Basics) && p.Basics[j].TSCode < d.TSCode {
+			j++
+		}
+		if j < len(p.Basics) && p.Basics[j].TSCode == d.TSCode {
+			v := p.Basics[j]
+			d.TurnoverRate, d.PE, d.PETTM, d.PB, d.PS = v.TurnoverRate, v.PE, v.PETTM, v.PB, v.PS
+			d.DvRatio, d.TotalMV, d.CircMV = v.DvRatio, v.TotalMV, v.CircMV
+		}
 	}
 	return p.Bars
+}
+
+// Floats hands out pointers for optional values from large blocks: one
+// allocation per few thousand values instead of one per value, which is
+// most of the cost of reading a day's valuations.
+type Floats struct{ block []float64 }
+
+// Ptr is nil when !valid, else a pointer to a copy of v.
+func (f *Floats) Ptr(valid bool, v float64) *float64 {
+	if !valid {
+		return nil
+	}
+	if len(f.block) == cap(f.block) {
+		f.block = make([]float64, 0, 4096)
+	}
+	f.block = append(f.block, v)
+	return &f.block[len(f.block)-1]
 }
 
 // StatBars are the StatBar parts of stocks.

@@ -30,7 +30,7 @@ const (
 		SELECT ts_code, up_limit, down_limit FROM stk_limit WHERE trade_date = ?`
 	dayBasicSQL = `
 		SELECT ts_code, turnover_rate, pe, pe_ttm, pb, ps, dv_ratio, total_mv, circ_mv
-		FROM daily_basic WHERE trade_date = ?`
+		FROM daily_basic WHERE trade_date = ? ORDER BY ts_code`
 	refVersionSQL = `
 		SELECT coalesce(group_concat(name || ':' || version), '') FROM (
 			SELECT name, version FROM data_version WHERE name IN ('stock_basic', 'namechange') ORDER BY name
@@ -122,15 +122,21 @@ func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBa
 		return err
 	})
 	if withBasic {
-		p.Basics = map[string]market.DayStock{}
+		p.Basics = []market.DayStock{}
+		var floats market.Floats
 		read(dayBasicSQL, func(rows *sql.Rows) error {
 			var (
-				code string
-				d    market.DayStock
+				d market.DayStock
+				v [8]sql.NullFloat64
 			)
-			err := rows.Scan(&code, &d.TurnoverRate, &d.PE, &d.PETTM, &d.PB, &d.PS, &d.DvRatio, &d.TotalMV, &d.CircMV)
-			p.Basics[code] = d
-			return err
+			if err := rows.Scan(&d.TSCode, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]); err != nil {
+				return err
+			}
+			for i, dst := range []**float64{&d.TurnoverRate, &d.PE, &d.PETTM, &d.PB, &d.PS, &d.DvRatio, &d.TotalMV, &d.CircMV} {
+				*dst = floats.Ptr(v[i].Valid, v[i].Float64)
+			}
+			p.Basics = append(p.Basics, d)
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
