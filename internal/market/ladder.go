@@ -115,7 +115,7 @@ func BuildLadder(ctx context.Context, src LadderSource, date time.Time) (Ladder,
 	if len(stocks) == 0 {
 		return Ladder{}, fmt.Errorf("ladder of %s: %w", FormatDate(date), ErrNoData)
 	}
-	day := ClassifyDay(date, stocks, open)
+	day := classifyDay(date, stocks, open)
 	codes := make([]string, 0, len(day.up))
 	listed := make(map[string]time.Time, len(day.up))
 	for _, s := range day.up {
@@ -212,9 +212,9 @@ func windowBand(b WindowBar, listDate time.Time, names NameHistory, openDays []t
 	})
 }
 
-// LadderDay is one day's stocks sorted into limit-up, broken and
+// ladderDay is one day's stocks sorted into limit-up, broken and
 // limit-down, before the streaks are known.
-type LadderDay struct {
+type ladderDay struct {
 	date      time.Time
 	up        []LadderStock
 	broken    []LadderStock
@@ -222,11 +222,11 @@ type LadderDay struct {
 	synthetic bool
 }
 
-// ClassifyDay sorts a day's stocks by LimitBand: limit-up (close at the
+// classifyDay sorts a day's stocks by LimitBand: limit-up (close at the
 // upper limit), broken (high at the upper limit, close below) and
 // limit-down. Names without a history row use today's name for ST.
-func ClassifyDay(date time.Time, stocks []DayStock, openDays []time.Time) LadderDay {
-	d := LadderDay{date: date}
+func classifyDay(date time.Time, stocks []DayStock, openDays []time.Time) ladderDay {
+	d := ladderDay{date: date}
 	for _, s := range stocks {
 		d.synthetic = d.synthetic || s.Synthetic
 		band := s.Band(date, openDays)
@@ -254,7 +254,7 @@ func ClassifyDay(date time.Time, stocks []DayStock, openDays []time.Time) Ladder
 
 // ladder assembles the answer; boards holds the streak before the day (0
 // or missing = first board).
-func (d LadderDay) ladder(boards map[string]int) Ladder {
+func (d ladderDay) ladder(boards map[string]int) Ladder {
 	l := Ladder{
 		TradeDate: FormatDate(d.date), LimitUpCount: len(d.up), BrokenCount: len(d.broken),
 		LimitDownCount: len(d.down), Synthetic: d.synthetic,

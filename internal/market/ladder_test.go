@@ -70,7 +70,7 @@ func TestClassifyAndLadder(t *testing.T) {
 		stock("600005.SH", 10, 9.5, 9, 50),   // limit-down
 		stock("600006.SH", 10, 10.2, 10.1, 50),
 	}
-	l := ClassifyDay(d, stocks, open).ladder(map[string]int{"600001.SH": 2})
+	l := classifyDay(d, stocks, open).ladder(map[string]int{"600001.SH": 2})
 	if len(l.Levels) != 2 || l.Levels[0].Boards != 3 || l.Levels[0].Label != "3连板" || l.Levels[1].Label != "首板" ||
 		l.Levels[0].Stocks[0].TSCode != "600001.SH" || l.MaxBoards != 3 {
 		t.Errorf("levels %+v", l.Levels)
