@@ -107,16 +107,7 @@ func checkBars(t *testing.T, label string, got, want []market.AdjBar) {
 
 func checkDayBars(t *testing.T, label string, got, want []market.StatBar) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: %d bars, want %d", label, len(got), len(want))
-		return
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if !sameStatBar(g, w) {
-			t.Errorf("%s: bar %d\n got %s\nwant %s", label, i, statBarString(g), statBarString(w))
-		}
-	}
+	checkRanking(t, label, got, want, func(b market.StatBar) string { return b.TSCode }, sameStatBar, statBarString)
 }
 
 func checkStock(t *testing.T, label string, got, want market.Stock) {

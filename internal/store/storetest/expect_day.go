@@ -145,40 +145,34 @@ func statBarString(b market.StatBar) string {
 		b.PctChg, b.Vol, b.Amount, b.Synthetic, pf(b.UpLimit), pf(b.DownLimit))
 }
 
+func dayStockString(d market.DayStock) string {
+	return fmt.Sprintf("%s industry=%q turnover=%s pe=%s pe_ttm=%s pb=%s ps=%s dv=%s total_mv=%s circ_mv=%s",
+		statBarString(d.StatBar), d.Industry, pf(d.TurnoverRate), pf(d.PE), pf(d.PETTM), pf(d.PB), pf(d.PS),
+		pf(d.DvRatio), pf(d.TotalMV), pf(d.CircMV))
+}
+
 func checkDayStocks(t *testing.T, label string, got, want []market.DayStock) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: %d rows, want %d", label, len(got), len(want))
-		return
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if !sameStatBar(g.StatBar, w.StatBar) || g.Industry != w.Industry ||
-			!nearPtr(g.TurnoverRate, w.TurnoverRate) || !nearPtr(g.PE, w.PE) || !nearPtr(g.PETTM, w.PETTM) ||
-			!nearPtr(g.PB, w.PB) || !nearPtr(g.PS, w.PS) || !nearPtr(g.DvRatio, w.DvRatio) ||
-			!nearPtr(g.TotalMV, w.TotalMV) || !nearPtr(g.CircMV, w.CircMV) {
-			t.Errorf("%s: row %d\n got %s industry=%q turnover=%s pe=%s pe_ttm=%s pb=%s ps=%s dv=%s total_mv=%s circ_mv=%s\nwant %s industry=%q turnover=%s pe=%s pe_ttm=%s pb=%s ps=%s dv=%s total_mv=%s circ_mv=%s",
-				label, i, statBarString(g.StatBar), g.Industry, pf(g.TurnoverRate), pf(g.PE), pf(g.PETTM), pf(g.PB), pf(g.PS), pf(g.DvRatio), pf(g.TotalMV), pf(g.CircMV),
-				statBarString(w.StatBar), w.Industry, pf(w.TurnoverRate), pf(w.PE), pf(w.PETTM), pf(w.PB), pf(w.PS), pf(w.DvRatio), pf(w.TotalMV), pf(w.CircMV))
-		}
-	}
+	checkRanking(t, label, got, want, func(d market.DayStock) string { return d.TSCode },
+		func(g, w market.DayStock) bool {
+			return sameStatBar(g.StatBar, w.StatBar) && g.Industry == w.Industry &&
+				nearPtr(g.TurnoverRate, w.TurnoverRate) && nearPtr(g.PE, w.PE) && nearPtr(g.PETTM, w.PETTM) &&
+				nearPtr(g.PB, w.PB) && nearPtr(g.PS, w.PS) && nearPtr(g.DvRatio, w.DvRatio) &&
+				nearPtr(g.TotalMV, w.TotalMV) && nearPtr(g.CircMV, w.CircMV)
+		}, dayStockString)
 }
 
 func checkWindowBars(t *testing.T, label string, got, want []market.WindowBar) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: %d bars, want %d\n got %+v\nwant %+v", label, len(got), len(want), got, want)
-		return
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if g.TSCode != w.TSCode || !sameDay(g.TradeDate, w.TradeDate) || !near(g.High, w.High) || !near(g.Close, w.Close) ||
-			!near(g.PreClose, w.PreClose) || !nearPtr(g.UpLimit, w.UpLimit) || !nearPtr(g.DownLimit, w.DownLimit) {
-			t.Errorf("%s: bar %d\n got %s %s h=%v c=%v pre=%v up=%s down=%s\nwant %s %s h=%v c=%v pre=%v up=%s down=%s", label, i,
-				g.TSCode, market.FormatDate(g.TradeDate), g.High, g.Close, g.PreClose, pf(g.UpLimit), pf(g.DownLimit),
-				w.TSCode, market.FormatDate(w.TradeDate), w.High, w.Close, w.PreClose, pf(w.UpLimit), pf(w.DownLimit))
-		}
-	}
+	checkRanking(t, label, got, want, func(b market.WindowBar) string { return b.TSCode + " " + market.FormatDate(b.TradeDate) },
+		func(g, w market.WindowBar) bool {
+			return near(g.High, w.High) && near(g.Close, w.Close) && near(g.PreClose, w.PreClose) &&
+				nearPtr(g.UpLimit, w.UpLimit) && nearPtr(g.DownLimit, w.DownLimit)
+		},
+		func(b market.WindowBar) string {
+			return fmt.Sprintf("%s %s h=%v c=%v pre=%v up=%s down=%s", b.TSCode, market.FormatDate(b.TradeDate),
+				b.High, b.Close, b.PreClose, pf(b.UpLimit), pf(b.DownLimit))
+		})
 }
 
 func nameString(n market.NameChange) string {
@@ -202,32 +196,21 @@ func checkNameChanges(t *testing.T, label string, got, want []market.NameChange)
 
 func checkDailyTotals(t *testing.T, label string, got, want []market.DayTotal) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: %d days, want %d\n got %+v\nwant %+v", label, len(got), len(want), got, want)
-		return
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if !sameDay(g.TradeDate, w.TradeDate) || g.Stocks != w.Stocks || !near(g.Amount, w.Amount) || !near(g.Vol, w.Vol) {
-			t.Errorf("%s: day %d\n got %s %v %v %d\nwant %s %v %v %d", label, i, market.FormatDate(g.TradeDate), g.Amount, g.Vol, g.Stocks,
-				market.FormatDate(w.TradeDate), w.Amount, w.Vol, w.Stocks)
-		}
-	}
+	checkRanking(t, label, got, want, func(d market.DayTotal) string { return market.FormatDate(d.TradeDate) },
+		func(g, w market.DayTotal) bool {
+			return g.Stocks == w.Stocks && near(g.Amount, w.Amount) && near(g.Vol, w.Vol)
+		},
+		func(d market.DayTotal) string { return fmt.Sprintf("%+v", d) })
 }
 
 func checkIndexQuotes(t *testing.T, label string, got, want []market.IndexQuote) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: %d quotes, want %d\n got %+v\nwant %+v", label, len(got), len(want), got, want)
-		return
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if g.TSCode != w.TSCode || g.Name != w.Name || g.TradeDate != w.TradeDate || g.Synthetic != w.Synthetic ||
-			!near(g.Open, w.Open) || !near(g.High, w.High) || !near(g.Low, w.Low) || !near(g.Close, w.Close) ||
-			!near(g.PreClose, w.PreClose) || !near(g.Change, w.Change) || !near(g.PctChg, w.PctChg) ||
-			!near(g.Vol, w.Vol) || !near(g.Amount, w.Amount) {
-			t.Errorf("%s: quote %d\n got %+v\nwant %+v", label, i, g, w)
-		}
-	}
+	checkRanking(t, label, got, want, func(q market.IndexQuote) string { return q.TSCode },
+		func(g, w market.IndexQuote) bool {
+			return g.Name == w.Name && g.TradeDate == w.TradeDate && g.Synthetic == w.Synthetic &&
+				near(g.Open, w.Open) && near(g.High, w.High) && near(g.Low, w.Low) && near(g.Close, w.Close) &&
+				near(g.PreClose, w.PreClose) && near(g.Change, w.Change) && near(g.PctChg, w.PctChg) &&
+				near(g.Vol, w.Vol) && near(g.Amount, w.Amount)
+		},
+		func(q market.IndexQuote) string { return fmt.Sprintf("%+v", q) })
 }
