@@ -97,8 +97,11 @@ func Demo(ctx context.Context, w market.Writer, opt DemoOptions) (Report, error)
 
 // DemoMarket generates the synthetic market step by step; Demo drives it.
 type DemoMarket struct {
-	opt     DemoOptions
-	rng     *rand.Rand
+	opt DemoOptions
+	rng *rand.Rand
+	// aux draws what later versions added (ST episodes, plants), so the
+	// draws of rng, and the market a seed gives, stay as they were.
+	aux     *rand.Rand
 	days    []time.Time // open days, oldest first
 	baseDay time.Time   // the open day before days[0]
 	cal     []market.TradeDay
@@ -190,6 +193,7 @@ func NewDemoMarket(opt DemoOptions) (*DemoMarket, error) {
 	g := &DemoMarket{
 		opt: opt,
 		rng: rand.New(rand.NewPCG(opt.Seed, 0x5354_4f43_4b44_454d)), // "STOCKDEM"
+		aux: rand.New(rand.NewPCG(opt.Seed, 0x5354_4f43_4b41_5558)), // "STOCKAUX"
 	}
 	g.calendar()
 	g.drawStocks()
@@ -308,6 +312,10 @@ func (g *DemoMarket) drawStocks() {
 		code := digits + p.suffix
 
 		name := fmt.Sprintf("演示%s%04d", g.pick(demoWords), i+1)
+		st, stPrefix := market.BoardOf(code) == market.BoardMain && g.rng.IntN(25) == 0, ""
+		if st {
+			stPrefix = []string{"ST", "*ST"}[g.rng.IntN(2)]
+		}
 		s := demoStock{
 			baseName: name,
 			info: market.Stock{
@@ -330,8 +338,8 @@ func (g *DemoMarket) drawStocks() {
 			idx := 1 + g.rng.IntN(max(1, len(g.days)-6))
 			s.listIdx = idx
 			s.info.ListDate = g.days[idx]
-		} else if market.BoardOf(code) == market.BoardMain && g.rng.IntN(25) == 0 {
-			g.drawST(&s)
+		} else if st {
+			g.drawST(&s, stPrefix)
 		}
 		s.anchor = math.Log(float64(s.priceFen))
 		s.floatShare = math.Round(g.logUniform(5_000, 500_000))
@@ -470,7 +478,7 @@ func (g *DemoMarket) stockDay(s *demoStock, mkt float64, b *Batch, ptr func(floa
 	pre := s.priceFen
 	// The first days after a listing: a wide random walk and high turnover.
 	newListing := s.listIdx >= 0 && d-s.listIdx < market.MaxFreeDays
-	if d > s.listIdx && d > 0 && act == plantNone && g.rng.IntN(400) == 0 {
+	if d > s.listIdx && d > 0 && g.rng.IntN(400) == 0 && act == plantNone {
 		// Ex-rights day: a split or a dividend lowers the reference price;
 		// the factor grows by the same ratio so adjusted prices stay
 		// continuous: close[d-1]·f[d-1] = pre_close[d]·f[d].

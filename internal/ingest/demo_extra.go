@@ -15,10 +15,10 @@ import (
 // it, or ST lifted inside it — written to namechange the way Tushare
 // records them, so the limit rule must take ST status per date.
 
-func (g *DemoMarket) drawST(s *demoStock) {
+func (g *DemoMarket) drawST(s *demoStock, prefix string) {
 	n := len(g.days)
-	s.stPrefix = []string{"ST", "*ST"}[g.rng.IntN(2)]
-	kind := g.rng.IntN(3)
+	s.stPrefix = prefix
+	kind := g.aux.IntN(3)
 	if n < 2 {
 		kind = 0
 	}
@@ -26,9 +26,9 @@ func (g *DemoMarket) drawST(s *demoStock) {
 	case 0: // since before the window, still ST
 		s.stFrom, s.stTo = -1, n
 	case 1: // from a day inside the window on
-		s.stFrom, s.stTo = 1+g.rng.IntN(n-1), n
+		s.stFrom, s.stTo = 1+g.aux.IntN(n-1), n
 	default: // lifted on a day inside the window
-		s.stFrom, s.stTo = -1, 1+g.rng.IntN(n-1)
+		s.stFrom, s.stTo = -1, 1+g.aux.IntN(n-1)
 	}
 }
 
@@ -236,7 +236,7 @@ func (g *DemoMarket) plantPatterns() {
 	if len(g.days) <= plantWindow {
 		return
 	}
-	start := g.rng.IntN(len(g.stocks))
+	start := g.aux.IntN(len(g.stocks))
 	for _, w := range demoPlants {
 		for j := range g.stocks {
 			s := &g.stocks[(start+j)%len(g.stocks)]
