@@ -1,8 +1,12 @@
 package market
 
 import (
+	"context"
+	"database/sql"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // DayParts are one day's rows as a store reads them table by table, to be
@@ -113,4 +117,89 @@ func (c *RefCache) Get(version string, load func() (*DayRefs, error)) (*DayRefs,
 	}
 	c.version, c.refs = version, refs
 	return refs, nil
+}
+
+// Rows is what ReadDay needs of a query's answer; *sql.Rows and the
+// ClickHouse driver's rows both are.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// DayQueries are a store's SQL for the tables of one day, each taking the
+// date as its only parameter. Bars selects ts_code, open, high, low, close,
+// pre_close, pct_chg, vol, amount; Limits ts_code, up_limit, down_limit;
+// Basics ts_code, turnover_rate, pe, pe_ttm, pb, ps, dv_ratio, total_mv,
+// circ_mv. Bars and Basics are in ts_code order.
+type DayQueries struct {
+	Bars, Limits, Basics string
+}
+
+// ReadDay reads one day's stocks the way both stores do: the day's tables
+// as separate queries at once (query runs one, with the date), the
+// reference data from refs, joined on ts_code (DayParts). withBasic adds
+// the industry and the valuation. Errors are the driver's, unwrapped.
+func ReadDay(ctx context.Context, date time.Time, withBasic bool, q DayQueries,
+	query func(ctx context.Context, sql string) (Rows, error), refs func(ctx context.Context) (*DayRefs, error)) ([]DayStock, error) {
+	p := DayParts{Bars: []DayStock{}, Limits: map[string][2]*float64{}}
+	g, gctx := errgroup.WithContext(ctx)
+	read := func(sql string, scan func(rows Rows) error) {
+		g.Go(func() error {
+			rows, err := query(gctx, sql)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := scan(rows); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		})
+	}
+	g.Go(func() (err error) {
+		p.Ref, err = refs(gctx)
+		return err
+	})
+	read(q.Bars, func(rows Rows) error {
+		var d DayStock
+		b := &d.StatBar
+		err := rows.Scan(&b.TSCode, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.PctChg, &b.Vol, &b.Amount)
+		p.Bars = append(p.Bars, d)
+		return err
+	})
+	read(q.Limits, func(rows Rows) error {
+		var (
+			code     string
+			up, down *float64
+		)
+		err := rows.Scan(&code, &up, &down)
+		p.Limits[code] = [2]*float64{up, down}
+		return err
+	})
+	if withBasic {
+		p.Basics = []DayStock{}
+		var floats Floats
+		read(q.Basics, func(rows Rows) error {
+			var (
+				d DayStock
+				v [8]sql.NullFloat64
+			)
+			if err := rows.Scan(&d.TSCode, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]); err != nil {
+				return err
+			}
+			for i, dst := range []**float64{&d.TurnoverRate, &d.PE, &d.PETTM, &d.PB, &d.PS, &d.DvRatio, &d.TotalMV, &d.CircMV} {
+				*dst = floats.Ptr(v[i].Valid, v[i].Float64)
+			}
+			p.Basics = append(p.Basics, d)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return p.Join(date), nil
 }

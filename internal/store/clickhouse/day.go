@@ -2,14 +2,11 @@ package clickhouse
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/stockdatasource/stockd/internal/market"
 )
@@ -77,74 +74,20 @@ func (s *Store) dayRefs(ctx context.Context) (*market.DayRefs, error) {
 	})
 }
 
+// dayQueries are the day's tables for market.ReadDay.
+var dayQueries = market.DayQueries{Bars: dayBarsSQL, Limits: dayLimitSQL, Basics: dayBasicSQL}
+
 // readDay reads one day's stocks, ordered by ts_code; withBasic adds the
 // industry and the valuation.
 func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBasic bool) ([]market.DayStock, error) {
 	day := dateArg(date)
-	p := market.DayParts{Limits: map[string][2]*float64{}}
-	g, gctx := errgroup.WithContext(ctx)
-	read := func(query string, scan func(rows driver.Rows) error) {
-		g.Go(func() error {
-			rows, err := s.conn.Query(gctx, query, day)
-			if err != nil {
-				return s.connErr(fmt.Errorf("%s: %w", what, err))
-			}
-			defer rows.Close()
-			for rows.Next() {
-				if err := scan(rows); err != nil {
-					return fmt.Errorf("%s: %w", what, err)
-				}
-			}
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("%s: %w", what, err)
-			}
-			return nil
-		})
+	stocks, err := market.ReadDay(ctx, date, withBasic, dayQueries,
+		func(ctx context.Context, query string) (market.Rows, error) { return s.conn.Query(ctx, query, day) },
+		s.dayRefs)
+	if err != nil {
+		return nil, s.connErr(fmt.Errorf("%s: %w", what, err))
 	}
-	g.Go(func() (err error) {
-		if p.Ref, err = s.dayRefs(gctx); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		return nil
-	})
-	read(dayBarsSQL, func(rows driver.Rows) error {
-		var d market.DayStock
-		b := &d.StatBar
-		err := rows.Scan(&b.TSCode, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.PctChg, &b.Vol, &b.Amount)
-		p.Bars = append(p.Bars, d)
-		return err
-	})
-	read(dayLimitSQL, func(rows driver.Rows) error {
-		var (
-			code     string
-			up, down *float64
-		)
-		err := rows.Scan(&code, &up, &down)
-		p.Limits[code] = [2]*float64{up, down}
-		return err
-	})
-	if withBasic {
-		p.Basics = []market.DayStock{}
-		var floats market.Floats
-		read(dayBasicSQL, func(rows driver.Rows) error {
-			var (
-				d market.DayStock
-				v [8]sql.NullFloat64
-			)
-			if err := rows.Scan(&d.TSCode, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]); err != nil {
-				return err
-			}
-			for i, dst := range []**float64{&d.TurnoverRate, &d.PE, &d.PETTM, &d.PB, &d.PS, &d.DvRatio, &d.TotalMV, &d.CircMV} {
-				*dst = floats.Ptr(v[i].Valid, v[i].Float64)
-			}
-			p.Basics = append(p.Basics, d)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return p.Join(date), nil
+	return stocks, nil
 }
 
 // DayBars returns every stock bar of one day, ordered by ts_code.

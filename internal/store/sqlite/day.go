@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/stockdatasource/stockd/internal/market"
 )
 
@@ -74,75 +72,22 @@ func (s *Store) dayRefs(ctx context.Context) (*market.DayRefs, error) {
 	})
 }
 
+// dayQueries are the day's tables for market.ReadDay.
+var dayQueries = market.DayQueries{Bars: dayBarsSQL, Limits: dayLimitSQL, Basics: dayBasicSQL}
+
 // readDay reads one day's stocks, ordered by ts_code; withBasic adds the
 // industry and the valuation.
 func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBasic bool) ([]market.DayStock, error) {
 	day := date.Format(market.DateLayout)
-	p := market.DayParts{Limits: map[string][2]*float64{}}
-	g, gctx := errgroup.WithContext(ctx)
-	read := func(query string, scan func(rows *sql.Rows) error) {
-		g.Go(func() error {
-			rows, err := s.db.QueryContext(gctx, query, day)
-			if err != nil {
-				return fmt.Errorf("sqlite: %s: %w", what, err)
-			}
-			defer rows.Close()
-			for rows.Next() {
-				if err := scan(rows); err != nil {
-					return fmt.Errorf("sqlite: %s: %w", what, err)
-				}
-			}
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("sqlite: %s: %w", what, err)
-			}
-			return nil
-		})
+	stocks, err := market.ReadDay(ctx, date, withBasic, dayQueries,
+		func(ctx context.Context, query string) (market.Rows, error) {
+			return s.db.QueryContext(ctx, query, day)
+		},
+		s.dayRefs)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
 	}
-	g.Go(func() (err error) {
-		if p.Ref, err = s.dayRefs(gctx); err != nil {
-			return fmt.Errorf("sqlite: %s: %w", what, err)
-		}
-		return nil
-	})
-	p.Bars = []market.DayStock{}
-	read(dayBarsSQL, func(rows *sql.Rows) error {
-		var d market.DayStock
-		b := &d.StatBar
-		err := rows.Scan(&b.TSCode, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.PctChg, &b.Vol, &b.Amount)
-		p.Bars = append(p.Bars, d)
-		return err
-	})
-	read(dayLimitSQL, func(rows *sql.Rows) error {
-		var (
-			code     string
-			up, down *float64
-		)
-		err := rows.Scan(&code, &up, &down)
-		p.Limits[code] = [2]*float64{up, down}
-		return err
-	})
-	if withBasic {
-		p.Basics = []market.DayStock{}
-		var floats market.Floats
-		read(dayBasicSQL, func(rows *sql.Rows) error {
-			var (
-				d market.DayStock
-				v [8]sql.NullFloat64
-			)
-			if err := rows.Scan(&d.TSCode, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]); err != nil {
-				return err
-			}
-			for i, dst := range []**float64{&d.TurnoverRate, &d.PE, &d.PETTM, &d.PB, &d.PS, &d.DvRatio, &d.TotalMV, &d.CircMV} {
-				*dst = floats.Ptr(v[i].Valid, v[i].Float64)
-			}
-			p.Basics = append(p.Basics, d)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return p.Join(date), nil
+	return stocks, nil
 }
 
 // DayBars returns one day's stock bars ordered by ts_code.
