@@ -351,4 +351,3 @@ func traceRequestProto(service, name string, traceID, spanID []byte) []byte {
 	resourceSpans := msg(bytesField(1, resource), bytesField(2, scope))
 	return bytesField(1, resourceSpans)
 }
-
