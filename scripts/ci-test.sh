@@ -11,6 +11,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 cleanup() {
 	[ -n "${STACK_DIR:-}" ] && scripts/local-stack.sh down >/dev/null 2>&1 || true
+	scripts/redis-topology.sh stop
 	scripts/test-services.sh stop
 }
 
@@ -20,6 +21,9 @@ scripts/test-services.sh install
 step "start ClickHouse and Redis for the tests"
 eval "$(scripts/test-services.sh start)"
 trap cleanup EXIT
+
+step "start Redis Sentinel and Redis Cluster topologies for the cache's fault tests"
+eval "$(scripts/redis-topology.sh start)"
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -89,7 +88,7 @@ func runServe(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 }
 
 // newCache builds the two-tier cache: in-process always (unless
-// CACHE_L1_SIZE=0), Redis when REDIS_HOST is set. Redis being down at start
+// CACHE_L1_SIZE=0), Redis when REDIS_HOST (or REDIS_ADDRS) is set. Redis being down at start
 // is not an error: the cache degrades to the store and recovers by itself.
 func newCache(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (*cache.Cache, error) {
 	opts := cache.Options{
@@ -100,9 +99,9 @@ func newCache(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer)
 		Registerer: reg,
 	}
 	if cfg.UseRedis() {
-		opts.RedisAddr = net.JoinHostPort(cfg.RedisHost, strconv.Itoa(cfg.RedisPort))
-		opts.RedisPassword = cfg.RedisPassword
-		opts.RedisDB = cfg.RedisDB
+		opts.RedisMode, opts.RedisAddrs = cfg.RedisMode, cfg.RedisAddresses()
+		opts.RedisPassword, opts.RedisDB, opts.RedisTimeout = cfg.RedisPassword, cfg.RedisDB, cfg.RedisTimeout
+		opts.SentinelMaster, opts.SentinelPassword = cfg.RedisSentinelMaster, cfg.RedisSentinelPassword
 	}
 	c, err := cache.New(opts)
 	if err != nil {

@@ -385,34 +385,45 @@ func TestTwoReplicasInvalidateEachOthersL1(t *testing.T) {
 	})
 }
 
-func TestInvalidationWhileRedisDownIsReplayed(t *testing.T) {
+// TestInvalidationWhileBreakerOpenIsQueued: with the breaker open, Delete
+// and DeletePattern succeed at once (the caller's write is saved), the
+// invalidations are queued, and they reach Redis when it is used again.
+func TestInvalidationWhileBreakerOpenIsQueued(t *testing.T) {
 	c, raw := newTestCache(t, Options{L1Size: 100})
 	ctx := context.Background()
-	for _, k := range []string{"overview:a", "overview:b", "basic:x"} {
+	for _, k := range []string{"overview:a", "overview:b", "basic:x", "basic:y"} {
 		if err := c.Set(ctx, k, []byte(k), time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Open the breaker as a failure would, with Redis itself still holding
-	// the keys (as after a network cut rather than a crash).
-	c.fail(ctx, "test", errors.New("connection reset by peer"))
+	// Open the breaker as a run of failures would, with Redis itself still
+	// holding the keys (as after a network cut rather than a crash).
+	c.open("test", errors.New("connection reset by peer"))
 	if c.RedisStatus() != StatusDown {
 		t.Fatal("breaker did not open")
 	}
-	if _, err := c.DeletePattern(ctx, "overview:*"); !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("DeletePattern while down: err = %v, want ErrUnavailable", err)
+	if n, err := c.DeletePattern(ctx, "overview:*"); err != nil || n != 0 {
+		t.Fatalf("DeletePattern while down = %d, %v; want 0, nil (queued)", n, err)
 	}
-	if err := c.Delete(ctx, "basic:x"); !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("Delete while down: err = %v, want ErrUnavailable", err)
+	if err := c.Delete(ctx, "basic:x"); err != nil {
+		t.Fatalf("Delete while down: %v; want nil (queued)", err)
+	}
+	if q := c.Stats(ctx).QueuedInvalidations; q != 2 {
+		t.Errorf("queued_invalidations = %d, want 2", q)
 	}
 	if _, ok := c.l1.GetIfPresent("overview:a"); ok {
 		t.Error("L1 kept overview:a while Redis was down")
 	}
-	eventually(t, 5*time.Second, "probe closes the breaker", func() bool { return c.RedisStatus() == StatusUp })
+	eventually(t, 10*time.Second, "probe closes the breaker and the queue drains", func() bool {
+		return c.RedisStatus() == StatusUp && c.Pending() == 0
+	})
 	for _, k := range []string{"overview:a", "overview:b", "basic:x"} {
 		if raw.Exists(ctx, c.prefix+k).Val() != 0 {
 			t.Errorf("%s still in Redis after the replay", k)
 		}
+	}
+	if raw.Exists(ctx, c.prefix+"basic:y").Val() != 1 {
+		t.Error("basic:y deleted; no invalidation named it")
 	}
 }
 
@@ -477,6 +488,16 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"negative L1 bytes", Options{L1Size: 10, L1MaxBytes: -5}},
 		{"negative L1 TTL", Options{L1TTL: -time.Second}},
 		{"negative load timeout", Options{LoadTimeout: -time.Second}},
+		{"negative redis timeout", Options{RedisAddr: "127.0.0.1:6379", RedisTimeout: -time.Second}},
+		{"unknown mode", Options{RedisMode: "ring", RedisAddrs: []string{"127.0.0.1:6379"}}},
+		{"two addresses in single mode", Options{RedisAddrs: []string{"127.0.0.1:6379", "127.0.0.1:6380"}}},
+		{"both address fields", Options{RedisAddr: "127.0.0.1:6379", RedisAddrs: []string{"127.0.0.1:6380"}}},
+		{"sentinel without master name", Options{RedisMode: ModeSentinel, RedisAddrs: []string{"127.0.0.1:26379"}}},
+		{"sentinel without addresses", Options{RedisMode: ModeSentinel, SentinelMaster: "m"}},
+		{"sentinel address without port", Options{RedisMode: ModeSentinel, SentinelMaster: "m", RedisAddrs: []string{"sentinel-1"}}},
+		{"cluster without addresses", Options{RedisMode: ModeCluster}},
+		{"cluster with db 1", Options{RedisMode: ModeCluster, RedisAddrs: []string{"127.0.0.1:7000"}, RedisDB: 1}},
+		{"sentinel master name outside sentinel mode", Options{RedisAddr: "127.0.0.1:6379", SentinelMaster: "m"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if c, err := New(tc.opts); err == nil {

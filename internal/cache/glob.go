@@ -126,3 +126,27 @@ func escapeGlob(s string) string {
 	}
 	return b.String()
 }
+
+// literalKey reports whether pattern matches exactly one string, and which:
+// a pattern without unescaped metacharacters, as escapeGlob makes of a key.
+// Such a key is deleted directly instead of with a SCAN of the keyspace.
+func literalKey(pattern string) (string, bool) {
+	if !strings.ContainsAny(pattern, `*?[\`) {
+		return pattern, true
+	}
+	var b strings.Builder
+	b.Grow(len(pattern))
+	for i := 0; i < len(pattern); i++ {
+		switch pattern[i] {
+		case '*', '?', '[':
+			return "", false
+		case '\\':
+			// A trailing backslash matches itself, as in matchToken.
+			if i+1 < len(pattern) {
+				i++
+			}
+		}
+		b.WriteByte(pattern[i])
+	}
+	return b.String(), true
+}

@@ -128,3 +128,24 @@ func BenchmarkGlobMatch(b *testing.B) {
 		globMatch("overview:hot_*:2025-12-18:*", "overview:hot_stocks:2025-12-18:amount:20")
 	}
 }
+
+func TestLiteralKey(t *testing.T) {
+	for _, key := range []string{"workflow:abc", "daily:[weird]*key", `a\b`, `trailing\`, "x?y^z-", ""} {
+		got, ok := literalKey(escapeGlob(key))
+		if !ok || got != key {
+			t.Errorf("literalKey(escapeGlob(%q)) = %q, %v", key, got, ok)
+		}
+		if !globMatch(escapeGlob(key), key) {
+			t.Errorf("escaped %q does not match itself", key)
+		}
+	}
+	for _, p := range []string{"workflow:*", "a?c", "[ab]c", `x\*y*`} {
+		if k, ok := literalKey(p); ok {
+			t.Errorf("literalKey(%q) = %q, true; it matches more than one key", p, k)
+		}
+	}
+	// A lone trailing backslash matches itself, in Redis as here.
+	if k, ok := literalKey(`a\`); !ok || k != `a\` || !globMatch(`a\`, `a\`) {
+		t.Errorf(`literalKey("a\\") = %q, %v`, k, ok)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -78,6 +79,20 @@ func newTestCache(t testing.TB, opts Options) (*Cache, *redis.Client) {
 	cleanupPrefix(t, raw, opts.Prefix)
 	waitSubscribed(t, c)
 	return c, raw
+}
+
+// newOwnCache builds a Cache (L1 off, so every Load asks Redis) on a
+// redis-server of the test's own, in DB 1 under a unique prefix, and
+// closes it when the test ends.
+func newOwnCache(t testing.TB, srv *redisServer, logger *slog.Logger) *Cache {
+	t.Helper()
+	c, err := New(Options{Prefix: uniquePrefix(t), RedisAddr: srv.addr(), RedisPassword: srv.password, RedisDB: 1, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	waitSubscribed(t, c)
+	return c
 }
 
 func waitSubscribed(t testing.TB, c *Cache) {
@@ -166,7 +181,8 @@ func startRedis(t testing.TB, password string) *redisServer {
 
 func (s *redisServer) start() {
 	s.t.Helper()
-	args := []string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+	// DEBUG SLEEP makes this Redis slow for the slow-Redis tests.
+	args := []string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes"}
 	if s.password != "" {
 		args = append(args, "--requirepass", s.password)
 	}
@@ -186,6 +202,23 @@ func (s *redisServer) start() {
 			s.t.Fatalf("redis-server on %s did not answer: %v", s.addr(), err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// freeze stops the server without closing its connections (SIGSTOP): the
+// kernel still accepts connections and takes requests, nothing answers.
+func (s *redisServer) freeze() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// thaw lets a frozen server go on (SIGCONT).
+func (s *redisServer) thaw() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		s.t.Fatal(err)
 	}
 }
 

@@ -21,7 +21,7 @@ func (c *Cache) subscribe() {
 	defer c.wg.Done()
 	first := true
 	for c.ctx.Err() == nil {
-		ps := c.rdb.Subscribe(c.ctx, c.channel)
+		ps := c.subscribeTo(c.ctx)
 		c.subMu.Lock()
 		if c.ctx.Err() != nil { // Close ran while we were subscribing
 			c.subMu.Unlock()
@@ -81,6 +81,7 @@ func (c *Cache) receive(ps *redis.PubSub) {
 			}
 			c.gen.Add(1)
 			c.dropL1Matching(pattern)
+			c.rewriteStale(pattern)
 		}
 	}
 }

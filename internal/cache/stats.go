@@ -5,10 +5,11 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 )
 
 // counters are our own: Redis's INFO keyspace_hits/misses are server-wide
@@ -19,6 +20,8 @@ type counters struct {
 	l2Hits, l2Misses  atomic.Uint64
 	loads, loadErrors atomic.Uint64
 	errors            atomic.Uint64 // failed Redis calls
+	queued            atomic.Uint64 // invalidations Redis could not take at once
+	nodeSkips         atomic.Uint64 // calls not sent to a cluster master whose node breaker is open
 }
 
 // Stats is a snapshot of the cache for /health and /api/cache/stats.
@@ -26,16 +29,23 @@ type Stats struct {
 	// Available is true when the Redis tier is up.
 	Available bool   `json:"available"`
 	Status    string `json:"status"` // up | down | disabled
+	// Mode is the Redis deployment: single, sentinel or cluster (empty
+	// without Redis).
+	Mode string `json:"mode,omitempty"`
 	// Hits and Misses count requests (Load and Get): a hit in either tier
 	// is a hit, a miss of both is a miss.
 	Hits    uint64  `json:"hits"`
 	Misses  uint64  `json:"misses"`
 	HitRate float64 `json:"hit_rate"`
 	// Keys is DBSIZE of our Redis database; UsedMemory and MaxMemory come
-	// from INFO memory (server-wide). All three are 0 when Redis is not up.
+	// from INFO memory (server-wide). In a cluster each is the sum over the
+	// masters that answered, Masters says how many did, and Keys counts
+	// database 0 of the whole cluster, other users' keys included. All are
+	// 0 when Redis is not up.
 	Keys       int64   `json:"keys"`
 	UsedMemory int64   `json:"used_memory"`
 	MaxMemory  int64   `json:"max_memory"`
+	Masters    int     `json:"masters"`
 	L1         L1Stats `json:"l1"`
 	L2         L2Stats `json:"l2"`
 	// Loads counts loader runs, LoadErrors the failed ones, Errors the
@@ -43,6 +53,13 @@ type Stats struct {
 	Loads      uint64 `json:"loads"`
 	LoadErrors uint64 `json:"load_errors"`
 	Errors     uint64 `json:"errors"`
+	// PendingInvalidations waiting for Redis now; QueuedInvalidations
+	// counts every invalidation Redis could not take at once.
+	PendingInvalidations int    `json:"pending_invalidations"`
+	QueuedInvalidations  uint64 `json:"queued_invalidations"`
+	// NodeSkips counts calls not sent to a cluster master that stopped
+	// answering (its node breaker was open); they went to the store.
+	NodeSkips uint64 `json:"node_skips"`
 }
 
 // L1Stats describes the in-process tier.
@@ -72,6 +89,10 @@ func (c *Cache) Stats(ctx context.Context) Stats {
 		Loads:      c.stats.loads.Load(),
 		LoadErrors: c.stats.loadErrors.Load(),
 		Errors:     c.stats.errors.Load(),
+
+		PendingInvalidations: c.pending.len(),
+		QueuedInvalidations:  c.stats.queued.Load(),
+		NodeSkips:            c.stats.nodeSkips.Load(),
 		L1: L1Stats{
 			Enabled: c.l1 != nil,
 			Hits:    c.stats.l1Hits.Load(),
@@ -90,21 +111,37 @@ func (c *Cache) Stats(ctx context.Context) Stats {
 			s.L1.Bytes += int64(len(k) + len(e.val))
 		}
 	}
+	if c.rdb != nil {
+		s.Mode = c.mode
+	}
 	if s.Status != StatusUp {
 		return s
 	}
 	s.Available = true
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	pipe := c.rdb.Pipeline()
-	size := pipe.DBSize(ctx)
-	info := pipe.Info(ctx, "memory")
-	if _, err := pipe.Exec(ctx); err != nil {
+	var mu sync.Mutex
+	err := c.forEachMaster(rctx, func(ctx context.Context, node redis.Cmdable) error {
+		pipe := node.Pipeline()
+		size := pipe.DBSize(ctx)
+		info := pipe.Info(ctx, "memory")
+		if _, err := pipe.Exec(ctx); err != nil {
+			return err
+		}
+		used, maxMem := parseMemory(info.Val())
+		mu.Lock()
+		defer mu.Unlock()
+		s.Keys += size.Val()
+		s.UsedMemory += used
+		s.MaxMemory += maxMem
+		s.Masters++
+		return nil
+	})
+	if err != nil {
 		c.fail(ctx, "stats", err)
-		return s
+	} else {
+		c.succeeded()
 	}
-	s.Keys = size.Val()
-	s.UsedMemory, s.MaxMemory = parseMemory(info.Val())
 	return s
 }
 
@@ -148,6 +185,8 @@ var (
 		"1 when the Redis tier is in use, 0 when it is down or not configured.", nil, nil)
 	descL1Entries = prometheus.NewDesc("stockd_cache_l1_entries",
 		"Approximate number of entries in the in-process tier.", nil, nil)
+	descPending = prometheus.NewDesc("stockd_cache_pending_invalidations",
+		"Invalidations queued until Redis takes them; their keys are not read from Redis meanwhile.", nil, nil)
 )
 
 // collector exposes the counters at scrape time, so the hot path pays one
@@ -155,7 +194,7 @@ var (
 type collector struct{ c *Cache }
 
 func (collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descHits, descMisses, descLoads, descLoadErrors, descErrors, descUp, descL1Entries} {
+	for _, d := range []*prometheus.Desc{descHits, descMisses, descLoads, descLoadErrors, descErrors, descUp, descL1Entries, descPending} {
 		ch <- d
 	}
 }
@@ -182,4 +221,5 @@ func (col collector) Collect(ch chan<- prometheus.Metric) {
 		entries = col.c.l1.EstimatedSize()
 	}
 	ch <- prometheus.MustNewConstMetric(descL1Entries, prometheus.GaugeValue, float64(entries))
+	ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(col.c.pending.len()))
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -27,10 +28,15 @@ type Config struct {
 
 	SQLitePath string // SQLITE_PATH
 
-	RedisHost     string // REDIS_HOST; empty means no Redis tier
-	RedisPort     int    // REDIS_PORT
-	RedisPassword string // REDIS_PASSWORD
-	RedisDB       int    // REDIS_DB
+	RedisMode             string        // REDIS_MODE: single, sentinel or cluster
+	RedisHost             string        // REDIS_HOST (single mode); empty means no Redis tier
+	RedisPort             int           // REDIS_PORT (single mode)
+	RedisAddrs            []string      // REDIS_ADDRS: Sentinels or cluster nodes, host:port,…
+	RedisSentinelMaster   string        // REDIS_SENTINEL_MASTER (sentinel mode)
+	RedisSentinelPassword string        // REDIS_SENTINEL_PASSWORD (sentinel mode)
+	RedisPassword         string        // REDIS_PASSWORD
+	RedisDB               int           // REDIS_DB; 1, or 0 in cluster mode (the only one there)
+	RedisTimeout          time.Duration // REDIS_TIMEOUT: one Redis call on a request's path
 
 	CachePrefix      string        // CACHE_PREFIX
 	CacheTTLOverview time.Duration // CACHE_TTL_OVERVIEW
@@ -61,8 +67,27 @@ type Config struct {
 // UseClickHouse reports whether ClickHouse is configured.
 func (c Config) UseClickHouse() bool { return c.ClickHouseHost != "" }
 
+// Redis deployment modes (REDIS_MODE).
+const (
+	RedisSingle   = "single"
+	RedisSentinel = "sentinel"
+	RedisCluster  = "cluster"
+)
+
 // UseRedis reports whether the Redis tier is configured.
-func (c Config) UseRedis() bool { return c.RedisHost != "" }
+func (c Config) UseRedis() bool { return len(c.RedisAddresses()) > 0 }
+
+// RedisAddresses is where the Redis client starts: REDIS_HOST:REDIS_PORT
+// in single mode, REDIS_ADDRS (the Sentinels or cluster nodes) otherwise.
+func (c Config) RedisAddresses() []string {
+	if c.RedisMode == RedisSingle || c.RedisMode == "" {
+		if c.RedisHost == "" {
+			return nil
+		}
+		return []string{net.JoinHostPort(c.RedisHost, strconv.Itoa(c.RedisPort))}
+	}
+	return c.RedisAddrs
+}
 
 // Load reads the settings from the environment. A .env file in the working
 // directory fills variables the environment does not set. The first invalid
@@ -84,10 +109,12 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 		ClickHousePassword: r.secret("CLICKHOUSE_PASSWORD"),
 		ClickHouseDatabase: r.ident("CLICKHOUSE_DATABASE", "stock_data"),
 		SQLitePath:         r.str("SQLITE_PATH", "./data/stock.db"),
+		RedisMode:          r.oneOf("REDIS_MODE", RedisSingle, RedisSingle, RedisSentinel, RedisCluster),
 		RedisHost:          r.str("REDIS_HOST", ""),
 		RedisPort:          r.port("REDIS_PORT", 6379),
+		RedisAddrs:         r.addrs("REDIS_ADDRS"),
 		RedisPassword:      r.secret("REDIS_PASSWORD"),
-		RedisDB:            r.intRange("REDIS_DB", 1, 0, 15),
+		RedisTimeout:       r.duration("REDIS_TIMEOUT", time.Second),
 		CachePrefix:        r.str("CACHE_PREFIX", "stock:"),
 		CacheTTLOverview:   r.duration("CACHE_TTL_OVERVIEW", 60*time.Second),
 		CacheTTLBasic:      r.duration("CACHE_TTL_BASIC", time.Hour),
@@ -110,6 +137,10 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 		LogLevel:           r.level("LOG_LEVEL", slog.LevelInfo),
 		LogFormat:          r.oneOf("LOG_FORMAT", "text", "text", "json"),
 	}
+	c.RedisDB, c.RedisSentinelMaster, c.RedisSentinelPassword = r.redisTopology(c.RedisMode, c.RedisHost, c.RedisAddrs)
+	if c.RedisTimeout <= 0 || c.RedisTimeout > time.Minute {
+		r.fail("REDIS_TIMEOUT", c.RedisTimeout.String(), errors.New("must be more than 0 and at most 1m (default 1s)"))
+	}
 	if c.CachePrefix == "" {
 		r.fail("CACHE_PREFIX", "", errors.New("must not be empty: every key we write lives under it"))
 	}
@@ -120,6 +151,47 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 		return Config{}, r.err
 	}
 	return c, nil
+}
+
+// redisTopology checks that the Redis settings fit the mode and reads
+// the mode-dependent ones: REDIS_DB (1 by default; cluster mode has only
+// database 0 and refuses any other) and the Sentinel master and password.
+func (r *reader) redisTopology(mode, host string, addrs []string) (db int, master, sentinelPassword string) {
+	switch mode {
+	case RedisSingle:
+		if len(addrs) > 0 {
+			r.fail("REDIS_ADDRS", strings.Join(addrs, ","), errors.New("is for REDIS_MODE=sentinel or cluster; single mode reads REDIS_HOST and REDIS_PORT"))
+		}
+	default:
+		if host != "" {
+			r.fail("REDIS_HOST", host, fmt.Errorf("is for single mode; REDIS_MODE=%s reads REDIS_ADDRS", mode))
+		}
+		what := "the Sentinels' addresses"
+		if mode == RedisCluster {
+			what = "the addresses of one or more cluster nodes"
+		}
+		if len(addrs) == 0 {
+			r.fail("REDIS_ADDRS", "", fmt.Errorf("REDIS_MODE=%s needs %s as host:port,host:port", mode, what))
+		}
+	}
+	if mode == RedisCluster {
+		db = r.intRange("REDIS_DB", 0, 0, 15)
+		if db != 0 {
+			r.fail("REDIS_DB", strconv.Itoa(db), errors.New("Redis Cluster has only database 0; unset REDIS_DB (the cache is isolated by CACHE_PREFIX alone there)"))
+		}
+	} else {
+		db = r.intRange("REDIS_DB", 1, 0, 15)
+	}
+	master, sentinelPassword = r.str("REDIS_SENTINEL_MASTER", ""), r.secret("REDIS_SENTINEL_PASSWORD")
+	switch {
+	case mode == RedisSentinel && master == "":
+		r.fail("REDIS_SENTINEL_MASTER", "", errors.New("REDIS_MODE=sentinel needs the master name the Sentinels watch"))
+	case mode != RedisSentinel && master != "":
+		r.fail("REDIS_SENTINEL_MASTER", master, fmt.Errorf("is for REDIS_MODE=sentinel, not %s", mode))
+	case mode != RedisSentinel && sentinelPassword != "":
+		r.fail("REDIS_SENTINEL_PASSWORD", "***", fmt.Errorf("is for REDIS_MODE=sentinel, not %s", mode))
+	}
+	return db, master, sentinelPassword
 }
 
 type reader struct {
@@ -175,6 +247,28 @@ func (r *reader) intRange(name string, def, lo, hi int) int {
 }
 
 func (r *reader) port(name string, def int) int { return r.intRange(name, def, 1, 65535) }
+
+// addrs reads a comma-separated list of host:port.
+func (r *reader) addrs(name string) []string {
+	v := r.str(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, a := range strings.Split(v, ",") {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		host, port, err := net.SplitHostPort(a)
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			r.fail(name, v, fmt.Errorf("%q is not host:port", a))
+			return nil
+		}
+		out = append(out, a)
+	}
+	return out
+}
 
 func (r *reader) duration(name string, def time.Duration) time.Duration {
 	v, ok := r.lookup(name)

@@ -30,6 +30,81 @@ func TestDefaults(t *testing.T) {
 	if c.CacheL1Size != 10000 || c.CacheL1TTL != 2*time.Second || c.LogLevel != slog.LevelInfo {
 		t.Errorf("l1/log: %+v", c)
 	}
+	if c.RedisMode != RedisSingle || c.RedisTimeout != time.Second || c.RedisAddresses() != nil {
+		t.Errorf("redis: mode %q timeout %s addresses %v", c.RedisMode, c.RedisTimeout, c.RedisAddresses())
+	}
+}
+
+func TestRedisModes(t *testing.T) {
+	c, err := LoadFrom(env(map[string]string{"REDIS_HOST": "redis", "REDIS_PORT": "6380", "REDIS_TIMEOUT": "2s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.UseRedis() || strings.Join(c.RedisAddresses(), ",") != "redis:6380" || c.RedisDB != 1 || c.RedisTimeout != 2*time.Second {
+		t.Errorf("single: addresses %v db %d timeout %s", c.RedisAddresses(), c.RedisDB, c.RedisTimeout)
+	}
+
+	sentinelPW := filepath.Join(t.TempDir(), "spw")
+	if err := os.WriteFile(sentinelPW, []byte("s-pass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = LoadFrom(env(map[string]string{
+		"REDIS_MODE": "Sentinel", "REDIS_ADDRS": " s1:26379, s2:26379 ,s3:26379", "REDIS_SENTINEL_MASTER": "mymaster",
+		"REDIS_SENTINEL_PASSWORD_FILE": sentinelPW, "REDIS_PASSWORD": "data-pass",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RedisMode != RedisSentinel || strings.Join(c.RedisAddresses(), ",") != "s1:26379,s2:26379,s3:26379" ||
+		c.RedisSentinelMaster != "mymaster" || c.RedisSentinelPassword != "s-pass" || c.RedisPassword != "data-pass" || c.RedisDB != 1 {
+		t.Errorf("sentinel: %+v", c)
+	}
+
+	c, err = LoadFrom(env(map[string]string{"REDIS_MODE": "cluster", "REDIS_ADDRS": "10.0.0.1:7000,[::1]:7001"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RedisMode != RedisCluster || len(c.RedisAddresses()) != 2 || c.RedisDB != 0 || !c.UseRedis() {
+		t.Errorf("cluster: mode %q addresses %v db %d", c.RedisMode, c.RedisAddresses(), c.RedisDB)
+	}
+	// An explicit 0 is fine in cluster mode.
+	if _, err := LoadFrom(env(map[string]string{"REDIS_MODE": "cluster", "REDIS_ADDRS": "n1:7000", "REDIS_DB": "0"})); err != nil {
+		t.Errorf("cluster with REDIS_DB=0: %v", err)
+	}
+}
+
+func TestRedisSettingsThatDoNotFitTheMode(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		name string // the variable the error must name
+	}{
+		{map[string]string{"REDIS_MODE": "cluster", "REDIS_ADDRS": "n1:7000", "REDIS_DB": "1"}, "REDIS_DB"},
+		{map[string]string{"REDIS_MODE": "cluster"}, "REDIS_ADDRS"},
+		{map[string]string{"REDIS_MODE": "sentinel", "REDIS_SENTINEL_MASTER": "m"}, "REDIS_ADDRS"},
+		{map[string]string{"REDIS_MODE": "sentinel", "REDIS_ADDRS": "s1:26379"}, "REDIS_SENTINEL_MASTER"},
+		{map[string]string{"REDIS_MODE": "sentinel", "REDIS_ADDRS": "s1:26379", "REDIS_SENTINEL_MASTER": "m", "REDIS_HOST": "redis"}, "REDIS_HOST"},
+		{map[string]string{"REDIS_ADDRS": "n1:7000,n2:7000"}, "REDIS_ADDRS"},
+		{map[string]string{"REDIS_HOST": "redis", "REDIS_SENTINEL_MASTER": "m"}, "REDIS_SENTINEL_MASTER"},
+		{map[string]string{"REDIS_HOST": "redis", "REDIS_SENTINEL_PASSWORD": "x"}, "REDIS_SENTINEL_PASSWORD"},
+		{map[string]string{"REDIS_MODE": "ring"}, "REDIS_MODE"},
+		{map[string]string{"REDIS_MODE": "cluster", "REDIS_ADDRS": "n1"}, "REDIS_ADDRS"},
+		{map[string]string{"REDIS_MODE": "cluster", "REDIS_ADDRS": "n1:99999"}, "REDIS_ADDRS"},
+		{map[string]string{"REDIS_MODE": "cluster", "REDIS_ADDRS": ":7000"}, "REDIS_ADDRS"},
+		{map[string]string{"REDIS_TIMEOUT": "0"}, "REDIS_TIMEOUT"},
+		{map[string]string{"REDIS_TIMEOUT": "2h"}, "REDIS_TIMEOUT"},
+	} {
+		_, err := LoadFrom(env(tc.env))
+		if err == nil {
+			t.Errorf("%v accepted", tc.env)
+			continue
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, "config: "+tc.name+"=") || strings.Contains(msg, "\n") {
+			t.Errorf("%v: error %q must be one line naming %s", tc.env, msg, tc.name)
+		}
+		if strings.Contains(err.Error(), "x\"") && tc.name == "REDIS_SENTINEL_PASSWORD" {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
 }
 
 func TestValues(t *testing.T) {
