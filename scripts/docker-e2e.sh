@@ -419,7 +419,7 @@ check_otlp_standin() {
 	[ "$code" = 200 ] || die "the Langfuse stand-in refused a trace with the init project's keys (HTTP $code)"
 	got=$(curl -fsS "$url/_standin/otel/traces")
 	[ "$(echo "$got" | jq -r '.exports')" = 1 ] && [ "$(echo "$got" | jq -r '.rejected')" = 1 ] &&
-		[ "$(echo "$got" | jq -r '.received[0].spans[0].name')" = docker-e2e-span ] ||
+		[ "$(echo "$got" | jq -r '.received[0].spans[0].Name')" = docker-e2e-span ] ||
 		die "the Langfuse stand-in's read-back does not show the export: $got"
 	log "ok    Langfuse stand-in: OTLP/HTTP export accepted with the project keys, refused without, read back"
 }

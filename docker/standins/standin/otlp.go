@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"compress/gzip"
 	"crypto/subtle"
 	"encoding/base64"
@@ -10,14 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/stockdatasource/stockd/internal/tracing/langfusetest"
 )
 
 const (
@@ -29,23 +27,14 @@ const (
 	keepExports  = 200
 )
 
-// Span is one span of an accepted export, as the read-back endpoint lists it.
-type Span struct {
-	Service    string            `json:"service,omitempty"`
-	Name       string            `json:"name"`
-	TraceID    string            `json:"trace_id"`
-	SpanID     string            `json:"span_id"`
-	ParentID   string            `json:"parent_span_id,omitempty"`
-	Attributes map[string]string `json:"attributes,omitempty"`
-}
-
 // Export is one accepted POST to the trace endpoint.
 type Export struct {
-	At              time.Time `json:"at"`
-	ContentType     string    `json:"content_type"`
-	ContentEncoding string    `json:"content_encoding,omitempty"`
-	Bytes           int       `json:"bytes"`
-	Spans           []Span    `json:"spans"`
+	At               time.Time           `json:"at"`
+	ContentType      string              `json:"content_type"`
+	ContentEncoding  string              `json:"content_encoding,omitempty"`
+	IngestionVersion string              `json:"x_langfuse_ingestion_version,omitempty"`
+	Bytes            int                 `json:"bytes"`
+	Spans            []langfusetest.Span `json:"spans"`
 	// Body is the request body after gzip decoding, base64.
 	Body string `json:"body_base64"`
 }
@@ -115,11 +104,11 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctype := r.Header.Get("Content-Type")
-	var spans []Span
+	var spans []langfusetest.Span
 	mediaType, _, _ := strings.Cut(ctype, ";")
 	switch strings.TrimSpace(mediaType) {
 	case "application/x-protobuf":
-		spans, err = decodeTracesProto(data)
+		spans, err = langfusetest.Decode(data, ctype, "")
 	case "application/json":
 		spans, err = decodeTracesJSON(data)
 	default:
@@ -134,7 +123,8 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.exports++
 	rc.spans += len(spans)
 	rc.received = append(rc.received, Export{At: time.Now().UTC(), ContentType: ctype, ContentEncoding: encoding,
-		Bytes: len(data), Spans: spans, Body: base64.StdEncoding.EncodeToString(data)})
+		IngestionVersion: r.Header.Get("x-langfuse-ingestion-version"), Bytes: len(data), Spans: spans,
+		Body: base64.StdEncoding.EncodeToString(data)})
 	if len(rc.received) > keepExports {
 		rc.received = rc.received[len(rc.received)-keepExports:]
 	}
@@ -163,151 +153,8 @@ func (rc *receiver) serveReset(w http.ResponseWriter, _ *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// decodeTracesProto walks an ExportTraceServiceRequest:
-// resource_spans(1) -> {resource(1) -> attributes(1), scope_spans(2) -> spans(2)}.
-func decodeTracesProto(data []byte) ([]Span, error) {
-	var spans []Span
-	err := eachField(data, func(num protowire.Number, typ protowire.Type, v []byte) error {
-		if num != 1 || typ != protowire.BytesType {
-			return nil
-		}
-		var service string
-		var scopes [][]byte
-		err := eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) error {
-			switch {
-			case num == 1 && typ == protowire.BytesType: // Resource
-				attrs, err := decodeAttributes(v, 1)
-				service = attrs["service.name"]
-				return err
-			case num == 2 && typ == protowire.BytesType:
-				scopes = append(scopes, v)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, scope := range scopes {
-			err := eachField(scope, func(num protowire.Number, typ protowire.Type, v []byte) error {
-				if num != 2 || typ != protowire.BytesType {
-					return nil
-				}
-				s, err := decodeSpan(v)
-				s.Service = service
-				spans = append(spans, s)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return spans, err
-}
-
-// decodeSpan reads trace_id(1), span_id(2), parent_span_id(4), name(5) and attributes(9).
-func decodeSpan(data []byte) (Span, error) {
-	var s Span
-	err := eachField(data, func(num protowire.Number, typ protowire.Type, v []byte) error {
-		if typ != protowire.BytesType {
-			return nil
-		}
-		switch num {
-		case 1:
-			s.TraceID = hex.EncodeToString(v)
-		case 2:
-			s.SpanID = hex.EncodeToString(v)
-		case 4:
-			s.ParentID = hex.EncodeToString(v)
-		case 5:
-			s.Name = string(v)
-		}
-		return nil
-	})
-	if err != nil {
-		return s, err
-	}
-	s.Attributes, err = decodeAttributes(data, 9)
-	return s, err
-}
-
-// decodeAttributes collects the KeyValue messages of field num: key(1), value(2) as AnyValue
-// string(1) bool(2) int(3) double(4); other kinds are shown as their kind.
-func decodeAttributes(data []byte, field protowire.Number) (map[string]string, error) {
-	attrs := map[string]string{}
-	err := eachField(data, func(num protowire.Number, typ protowire.Type, kv []byte) error {
-		if num != field || typ != protowire.BytesType {
-			return nil
-		}
-		var key, val string
-		return eachField(kv, func(num protowire.Number, typ protowire.Type, v []byte) error {
-			switch num {
-			case 1:
-				key = string(v)
-			case 2:
-				if err := eachField(v, func(num protowire.Number, typ protowire.Type, raw []byte) error {
-					switch {
-					case num == 1 && typ == protowire.BytesType:
-						val = string(raw)
-					case num == 2 && typ == protowire.VarintType:
-						n, _ := protowire.ConsumeVarint(raw)
-						val = strconv.FormatBool(n != 0)
-					case num == 3 && typ == protowire.VarintType:
-						n, _ := protowire.ConsumeVarint(raw)
-						val = strconv.FormatInt(int64(n), 10)
-					case num == 4 && typ == protowire.Fixed64Type:
-						n, _ := protowire.ConsumeFixed64(raw)
-						val = strconv.FormatFloat(math.Float64frombits(n), 'g', -1, 64)
-					default:
-						val = fmt.Sprintf("<field %d>", num)
-					}
-					return nil
-				}); err != nil {
-					return err
-				}
-			}
-			if key != "" {
-				attrs[key] = val
-			}
-			return nil
-		})
-	})
-	return attrs, err
-}
-
-// eachField calls fn with every field of a protobuf message; v is the payload of a BytesType
-// field and the raw encoding of the value otherwise.
-func eachField(data []byte, fn func(protowire.Number, protowire.Type, []byte) error) error {
-	for len(data) > 0 {
-		num, typ, n := protowire.ConsumeTag(data)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		data = data[n:]
-		var v []byte
-		if typ == protowire.BytesType {
-			b, m := protowire.ConsumeBytes(data)
-			if m < 0 {
-				return protowire.ParseError(m)
-			}
-			v, n = b, m
-		} else {
-			n = protowire.ConsumeFieldValue(num, typ, data)
-			if n < 0 {
-				return protowire.ParseError(n)
-			}
-			v = data[:n]
-		}
-		if err := fn(num, typ, v); err != nil {
-			return err
-		}
-		data = data[n:]
-	}
-	return nil
-}
-
-// The OTLP/JSON encoding: hex ids, lowerCamelCase fields, int64 as strings.
+// The OTLP/JSON encoding: ids in hex (not base64, as a generic protobuf JSON decoder would read
+// them), lowerCamelCase fields, 64-bit integers as strings.
 type jsonAnyValue struct {
 	StringValue *string          `json:"stringValue"`
 	BoolValue   *bool            `json:"boolValue"`
@@ -326,53 +173,69 @@ type jsonTraces struct {
 			Attributes []jsonKeyValue `json:"attributes"`
 		} `json:"resource"`
 		ScopeSpans []struct {
+			Scope struct {
+				Name string `json:"name"`
+			} `json:"scope"`
 			Spans []struct {
-				TraceID      string         `json:"traceId"`
-				SpanID       string         `json:"spanId"`
-				ParentSpanID string         `json:"parentSpanId"`
-				Name         string         `json:"name"`
-				Attributes   []jsonKeyValue `json:"attributes"`
+				TraceID           string         `json:"traceId"`
+				SpanID            string         `json:"spanId"`
+				ParentSpanID      string         `json:"parentSpanId"`
+				Name              string         `json:"name"`
+				StartTimeUnixNano string         `json:"startTimeUnixNano"`
+				EndTimeUnixNano   string         `json:"endTimeUnixNano"`
+				Attributes        []jsonKeyValue `json:"attributes"`
 			} `json:"spans"`
 		} `json:"scopeSpans"`
 	} `json:"resourceSpans"`
 }
 
-func jsonAttrs(kvs []jsonKeyValue) map[string]string {
-	out := map[string]string{}
+func jsonAttrs(kvs []jsonKeyValue) map[string]any {
+	out := map[string]any{}
 	for _, kv := range kvs {
 		v := kv.Value
 		switch {
 		case v.StringValue != nil:
 			out[kv.Key] = *v.StringValue
 		case v.BoolValue != nil:
-			out[kv.Key] = strconv.FormatBool(*v.BoolValue)
+			out[kv.Key] = *v.BoolValue
 		case v.IntValue != nil:
-			out[kv.Key] = strings.Trim(string(*v.IntValue), `"`)
+			n, _ := strconv.ParseInt(strings.Trim(string(*v.IntValue), `"`), 10, 64)
+			out[kv.Key] = n
 		case v.DoubleValue != nil:
-			out[kv.Key] = strconv.FormatFloat(*v.DoubleValue, 'g', -1, 64)
+			out[kv.Key] = *v.DoubleValue
 		default:
-			out[kv.Key] = "<other>"
+			out[kv.Key] = nil
 		}
 	}
 	return out
 }
 
-func decodeTracesJSON(data []byte) ([]Span, error) {
+func unixNano(s string) time.Time {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return time.Unix(0, n)
+}
+
+func decodeTracesJSON(data []byte) ([]langfusetest.Span, error) {
 	var req jsonTraces
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&req); err != nil {
+	if err := json.Unmarshal(data, &req); err != nil {
 		return nil, err
 	}
 	if req.ResourceSpans == nil {
 		return nil, errors.New("no resourceSpans")
 	}
-	var spans []Span
+	var spans []langfusetest.Span
 	for _, rs := range req.ResourceSpans {
-		service := jsonAttrs(rs.Resource.Attributes)["service.name"]
+		res := jsonAttrs(rs.Resource.Attributes)
 		for _, ss := range rs.ScopeSpans {
 			for _, s := range ss.Spans {
-				spans = append(spans, Span{Service: service, Name: s.Name, TraceID: strings.ToLower(s.TraceID),
-					SpanID: strings.ToLower(s.SpanID), ParentID: strings.ToLower(s.ParentSpanID), Attributes: jsonAttrs(s.Attributes)})
+				traceID, err1 := hex.DecodeString(s.TraceID)
+				spanID, err2 := hex.DecodeString(s.SpanID)
+				if err1 != nil || err2 != nil || len(traceID) != 16 || len(spanID) != 8 {
+					return nil, fmt.Errorf("span %q: traceId %q and spanId %q must be 16 and 8 bytes in hex", s.Name, s.TraceID, s.SpanID)
+				}
+				spans = append(spans, langfusetest.Span{TraceID: hex.EncodeToString(traceID), SpanID: hex.EncodeToString(spanID),
+					ParentSpanID: strings.ToLower(s.ParentSpanID), Name: s.Name, Start: unixNano(s.StartTimeUnixNano),
+					End: unixNano(s.EndTimeUnixNano), Attrs: jsonAttrs(s.Attributes), Scope: ss.Scope.Name, Resource: res})
 			}
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"math"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,7 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/stockdatasource/stockd/internal/testenv"
 )
@@ -280,7 +284,8 @@ func TestLangfuseWeb(t *testing.T) {
 	if got.ContentEncoding != "gzip" || got.Bytes != len(pb) {
 		t.Errorf("recorded encoding %q, %d bytes; want gzip, %d", got.ContentEncoding, got.Bytes, len(pb))
 	}
-	if s := got.Spans[0]; s.Name != "llm-run" || s.Service != "stockd" || s.TraceID != strings.Repeat("ab", 16) || s.Attributes["gen_ai.request.model"] != "m1" || s.Attributes["tokens"] != "42" || s.Attributes["ok"] != "true" || s.Attributes["cost"] != "0.25" {
+	if s := got.Spans[0]; s.Name != "llm-run" || s.Resource["service.name"] != "stockd" || s.TraceID != strings.Repeat("ab", 16) ||
+		s.Str("gen_ai.request.model") != "m1" || fmt.Sprint(s.Attrs["tokens"]) != "42" || s.Attrs["ok"] != true || s.Attrs["cost"] != 0.25 {
 		t.Errorf("span %+v", s)
 	}
 	req, _ := http.NewRequest(http.MethodDelete, base+readbackPath, nil)
@@ -293,7 +298,7 @@ func TestOTLPJSON(t *testing.T) {
 	rc := newReceiver("pk", "sk")
 	body := `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},
 		"scopeSpans":[{"spans":[{"traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"eee19b7ec3c1b174","name":"a",
-		"attributes":[{"key":"n","value":{"intValue":"7"}},{"key":"d","value":{"doubleValue":1.5}}]},{"name":"b"}]}]}]}`
+		"attributes":[{"key":"n","value":{"intValue":"7"}},{"key":"d","value":{"doubleValue":1.5}}]},{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"0000000000000001","name":"b"}]}]}]}`
 	for _, c := range []struct {
 		ctype, body string
 		want        int
@@ -301,6 +306,7 @@ func TestOTLPJSON(t *testing.T) {
 		{"application/json", body, http.StatusOK},
 		{"application/json; charset=utf-8", `{"resourceSpans":[]}`, http.StatusOK},
 		{"application/json", `{"other":1}`, http.StatusBadRequest},
+		{"application/json", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"abcd","spanId":"0000000000000001","name":"short"}]}]}]}`, http.StatusBadRequest},
 		{"application/json", `not json`, http.StatusBadRequest},
 		{"text/plain", body, http.StatusUnsupportedMediaType},
 		{"application/x-protobuf", "\xff\xff\xff", http.StatusBadRequest},
@@ -317,37 +323,36 @@ func TestOTLPJSON(t *testing.T) {
 			t.Errorf("JSON export answered %q %q", w.Header().Get("Content-Type"), w.Body)
 		}
 	}
-	if rc.exports != 2 || rc.spans != 2 || rc.rejected != 4 {
+	if rc.exports != 2 || rc.spans != 2 || rc.rejected != 5 {
 		t.Fatalf("exports %d spans %d rejected %d", rc.exports, rc.spans, rc.rejected)
 	}
 	s := rc.received[0].Spans[0]
-	if s.Service != "svc" || s.TraceID != "5b8efff798038103d269b633813fc60c" || s.Attributes["n"] != "7" || s.Attributes["d"] != "1.5" {
+	if s.Resource["service.name"] != "svc" || s.TraceID != "5b8efff798038103d269b633813fc60c" || s.Attrs["n"] != int64(7) || s.Attrs["d"] != 1.5 {
 		t.Errorf("span %+v", s)
 	}
 }
 
 // traceRequestProto encodes an ExportTraceServiceRequest with one span, as an OTLP exporter does.
 func traceRequestProto(service, name string, traceID, spanID []byte) []byte {
-	msg := func(fields ...[]byte) []byte { return bytes.Join(fields, nil) }
-	bytesField := func(num protowire.Number, v []byte) []byte {
-		b := protowire.AppendTag(nil, num, protowire.BytesType)
-		return protowire.AppendBytes(b, v)
+	str := func(v string) *commonpb.AnyValue {
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}
 	}
-	kv := func(key string, value []byte) []byte {
-		return msg(bytesField(1, []byte(key)), bytesField(2, value))
+	kv := func(k string, v *commonpb.AnyValue) *commonpb.KeyValue { return &commonpb.KeyValue{Key: k, Value: v} }
+	req := &coltrace.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{
+		Resource: &resourcepb.Resource{Attributes: []*commonpb.KeyValue{kv("service.name", str(service))}},
+		ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{{
+			TraceId: traceID, SpanId: spanID, Name: name, Kind: tracepb.Span_SPAN_KIND_INTERNAL,
+			Attributes: []*commonpb.KeyValue{
+				kv("gen_ai.request.model", str("m1")),
+				kv("tokens", &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: 42}}),
+				kv("ok", &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: true}}),
+				kv("cost", &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: 0.25}}),
+			},
+		}}}},
+	}}}
+	b, err := proto.Marshal(req)
+	if err != nil {
+		panic(err)
 	}
-	str := func(s string) []byte { return bytesField(1, []byte(s)) }
-	varint := func(num protowire.Number, v uint64) []byte {
-		return protowire.AppendVarint(protowire.AppendTag(nil, num, protowire.VarintType), v)
-	}
-	double := func(f float64) []byte {
-		return protowire.AppendFixed64(protowire.AppendTag(nil, 4, protowire.Fixed64Type), math.Float64bits(f))
-	}
-	resource := bytesField(1, kv("service.name", str(service)))
-	span := msg(bytesField(1, traceID), bytesField(2, spanID), bytesField(5, []byte(name)), varint(6, 1),
-		bytesField(9, kv("gen_ai.request.model", str("m1"))), bytesField(9, kv("tokens", varint(3, 42))),
-		bytesField(9, kv("ok", varint(2, 1))), bytesField(9, kv("cost", double(0.25))))
-	scope := bytesField(2, span)
-	resourceSpans := msg(bytesField(1, resource), bytesField(2, scope))
-	return bytesField(1, resourceSpans)
+	return b
 }
