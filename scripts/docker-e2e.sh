@@ -94,7 +94,7 @@ build_compose() {
 		-ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" -o "$COMPOSE_BIN.tmp" ./cmd)
 	mv "$COMPOSE_BIN.tmp" "$COMPOSE_BIN"
 	rm -rf "$src"
-	figure "compose CLI build (cold)" "$((SECONDS - start)) s"
+	figure "compose CLI build (not in .cache yet)" "$((SECONDS - start)) s"
 }
 
 # ---------------------------------------------------------------------------- private engine
@@ -449,7 +449,7 @@ phase_full() {
 	check_secrets_off_cmdlines stockd
 	check_otlp_standin
 	figure "production backend image stockd/backend:local" "$(image_mb stockd/backend:local)"
-	figure "frontend image stockd/frontend:local" "$(image_mb stockd/frontend:local)"
+	figure "frontend image stockd/frontend:local" "$(image_mb stockd/frontend:local), of which the nginx base (stand-in) $(image_mb "$(awk '$2 == "nginx" { print $1 }' "$ROOT/docker/standins/images.txt")")"
 	docker run --rm --entrypoint node "$(image_tag node)" --version | grep -q '^v22\.' || die "the Node build image is not Node 22"
 	"$COPY/scripts/docker-stop.sh"
 	[ -z "$(project_containers stockd)" ] || die "docker-stop.sh left containers"

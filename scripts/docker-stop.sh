@@ -43,7 +43,9 @@ if [ -z "$mode" ]; then
 	for m in $DC_MODES; do
 		if dc_has_containers "$m"; then found="$found $m"; fi
 	done
-	case $(echo $found | wc -w) in
+	# shellcheck disable=SC2086
+	set -- $found
+	case $# in
 	0)
 		say "no mode is running; name one (--full, --app, --dev, --infra) to remove its volumes"
 		[ ${#volumes[@]} -eq 0 ] && exit 0
