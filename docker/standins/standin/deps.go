@@ -51,26 +51,27 @@ func checkDeps(ctx context.Context, getenv func(string) string) error {
 	return errors.Join(errs...)
 }
 
-func dial(ctx context.Context, hostport string) (net.Conn, error) {
-	d := net.Dialer{Timeout: depTimeout}
-	conn, err := d.DialContext(ctx, "tcp", hostport)
-	if err != nil {
-		return nil, err
-	}
-	conn.SetDeadline(time.Now().Add(depTimeout))
-	return conn, nil
-}
-
-func checkTCP(ctx context.Context, rawURL, defaultPort string) error {
+// dialURL parses a server URL and connects to its host, on defaultPort when the URL names none.
+func dialURL(ctx context.Context, rawURL, defaultPort string) (net.Conn, *url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	host := u.Host
 	if u.Port() == "" {
 		host = net.JoinHostPort(u.Hostname(), defaultPort)
 	}
-	conn, err := dial(ctx, host)
+	d := net.Dialer{Timeout: depTimeout}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn.SetDeadline(time.Now().Add(depTimeout))
+	return conn, u, nil
+}
+
+func checkTCP(ctx context.Context, rawURL, defaultPort string) error {
+	conn, _, err := dialURL(ctx, rawURL, defaultPort)
 	if err != nil {
 		return err
 	}
@@ -113,15 +114,7 @@ func checkBucket(ctx context.Context, endpoint, bucket string) error {
 
 // checkRedis sends AUTH, SELECT and PING in RESP, as any Redis client does.
 func checkRedis(ctx context.Context, rawURL string) error {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return err
-	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "6379")
-	}
-	conn, err := dial(ctx, host)
+	conn, u, err := dialURL(ctx, rawURL, "6379")
 	if err != nil {
 		return err
 	}
@@ -173,25 +166,17 @@ func checkRedis(ctx context.Context, rawURL string) error {
 // checkPostgres opens a session with the URL's user, password and database (protocol 3.0;
 // cleartext, MD5 or SCRAM-SHA-256 authentication) and waits for ReadyForQuery.
 func checkPostgres(ctx context.Context, rawURL string) error {
-	u, err := url.Parse(rawURL)
+	conn, u, err := dialURL(ctx, rawURL, "5432")
 	if err != nil {
 		return err
 	}
+	defer conn.Close()
 	user := u.User.Username()
 	password, _ := u.User.Password()
 	database := strings.TrimPrefix(u.Path, "/")
 	if database == "" {
 		database = user
 	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "5432")
-	}
-	conn, err := dial(ctx, host)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
 	pg := &pgConn{w: conn, r: bufio.NewReader(conn)}
 
 	var startup []byte
