@@ -444,6 +444,7 @@ phase_full() {
 	rows=$(ch_query 127.0.0.1 "$P_CH_HTTP" "SELECT count() FROM stock_data.daily")
 	[ "${rows:-0}" -gt 0 ] || die "the demo market did not survive docker-stop.sh and a new start (daily rows: '$rows')"
 	log "ok    $rows daily rows survived docker-stop.sh and a new --full"
+	[ "$("$COPY/scripts/docker-start.sh" --status | grep -c 'healthy')" = 8 ] || die "docker-start.sh --status does not list 8 healthy services"
 	check_published_loopback stockd
 	check_hardening stockd
 	check_secrets_off_cmdlines stockd
