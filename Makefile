@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin/stockd
 export SQLITE_PATH ?= ./data/stock.db
 
-.PHONY: run build web test test-go test-web lint bench docker-check clean
+.PHONY: run build web test lint bench clean
 
 ## run: build the service and the web UI, create a synthetic demo market if the store is empty, serve on :8000
 run: build web

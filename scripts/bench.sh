@@ -11,7 +11,9 @@
 #      on it: one connection, no cache, every request reaches the store.
 # Output goes to tmp/bench/; docs/BENCHMARKS.md quotes it.
 # BENCH_QUICK=1 skips steps 1 and 3 (the big data sets take ~25 minutes);
-# BENCH_GO=0 skips only step 1.
+# BENCH_GO=0 skips only step 1. BENCH_PORT (default 18900) is the first of
+# the 14 ports the servers listen on. BENCH_ROUNDS (default 3) is how many
+# times each cached-endpoint setup is measured, in turn with the others.
 # When taskset exists and there are at least 2 CPUs, wrk runs on CPU 0 and
 # the servers on the others, so the load generator does not steal the
 # servers' CPU in the middle of a measurement.
@@ -21,6 +23,8 @@ OUT=tmp/bench
 mkdir -p "$OUT"
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-50}
+P=${BENCH_PORT:-18900}
+ROUNDS=${BENCH_ROUNDS:-3}
 
 scripts/test-services.sh install
 eval "$(scripts/test-services.sh start)"
@@ -72,7 +76,7 @@ start_stockd() {
 }
 
 ch_quiet
-echo "== HTTP benchmarks (wrk -t2 -c$CONNS -d$DURATION)" | tee "$OUT/http.txt"
+echo "== HTTP benchmarks (wrk -t2 -c$CONNS -d$DURATION, $ROUNDS rounds, median)" | tee "$OUT/http.txt"
 tmp=$(mktemp -d)
 SQLITE_PATH=$tmp/s.db bin/stockd import testdata/tushare-2025-12-18 >/dev/null 2>&1
 SQLITE_PATH=$tmp/s.db bin/stockd demo --stocks 1 --etfs 50 --days 5 --end 2025-12-18 >/dev/null  # the snapshot has no ETFs: add synthetic ones (and one synthetic stock)
@@ -83,6 +87,7 @@ paths=(
 	"/api/overview/market-stats?date=2025-12-18"
 	"/api/stock/600519.SH/basic"
 	"/api/stock/600519.SH/daily?adjust=qfq"
+	"/api/stock/600519.SH/kline?period=week&adjust=qfq"
 )
 
 serve() { # port, extra env…
@@ -91,30 +96,58 @@ serve() { # port, extra env…
 	start_stockd "$tmp" "$port" SQLITE_PATH="$tmp/s.db" \
 		REDIS_HOST=127.0.0.1 REDIS_PORT=${STOCKD_TEST_REDIS##*:} REDIS_PASSWORD=$STOCKD_TEST_REDIS_PASSWORD "$@"
 }
-serve 18901 CACHE_PREFIX=benchl1:
-serve 18902 CACHE_PREFIX=benchl2: CACHE_L1_SIZE=0
-serve 18903 CACHE_L1_SIZE=0 REDIS_HOST= # no cache at all: every request reaches the store
-"${SERVER[@]}" bin/benchbaseline -from http://127.0.0.1:18901 -addr 127.0.0.1:18900 "${paths[@]}" 2>/dev/null &
+serve $((P + 1)) CACHE_PREFIX=benchl1:
+serve $((P + 2)) CACHE_PREFIX=benchl2: CACHE_L1_SIZE=0
+serve $((P + 3)) CACHE_L1_SIZE=0 REDIS_HOST= # no cache at all: every request reaches the store
+"${SERVER[@]}" bin/benchbaseline -from http://127.0.0.1:$((P + 1)) -addr 127.0.0.1:$P "${paths[@]}" 2>/dev/null &
 pids+=($!)
 sleep 0.5
+# The server process of each setup, for its CPU time per request: unlike
+# req/s, that figure hardly moves when other work shares the machine.
+declare -A pid_of=([l1+redis]=${pids[0]} [redis-only]=${pids[1]} [uncached]=${pids[2]} [baseline]=${pids[3]})
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+tick_us=$((1000000 / $(getconf CLK_TCK)))
 
-printf '| endpoint | setup | req/s | p50 | p99 |\n|---|---|---|---|---|\n' >"$OUT/http.md"
+printf '| endpoint | setup | req/s | p50 | p99 | server CPU per request |\n|---|---|---|---|---|---|\n' >"$OUT/http.md"
+printf '| endpoint | l1+redis ÷ baseline | redis-only ÷ baseline | baseline CPU ÷ l1+redis CPU | baseline CPU ÷ redis-only CPU |\n|---|---|---|---|---|\n' >"$OUT/ratio.md"
 for p in "${paths[@]}"; do
 	# cold vs warm: the first request for the key (a miss), then the median
 	# of 21 more (hits); one curl alone is too noisy to quote.
-	cold=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:18902$p")
-	warm=$(for _ in $(seq 21); do curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:18902$p"; done | sort -n | sed -n 11p)
+	cold=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$((P + 2))$p")
+	warm=$(for _ in $(seq 21); do curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$((P + 2))$p"; done | sort -n | sed -n 11p)
 	echo "cold/warm $p: ${cold}s / ${warm}s" | tee -a "$OUT/http.txt"
-	for setup in baseline:18900 l1+redis:18901 redis-only:18902 uncached:18903; do
-		name=${setup%%:*} port=${setup##*:}
-		res=$("${LOADGEN[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$port$p")
-		rps=$(awk '/Requests\/sec/ {print $2}' <<<"$res")
-		p50=$(awk '$1=="50%" {print $2}' <<<"$res")
-		p99=$(awk '$1=="99%" {print $2}' <<<"$res")
-		echo "$p $name: $rps req/s p50 $p50 p99 $p99" | tee -a "$OUT/http.txt"
-		printf '| `%s` | %s | %s | %s | %s |\n' "${p%%\?*}" "$name" "$rps" "$p50" "$p99" >>"$OUT/http.md"
+	# ROUNDS rounds of every setup in turn; each figure is the run with the
+	# median req/s, so a burst of other load on the machine hits all four
+	# setups alike instead of one.
+	declare -A rate=() runs=() cpus=() cpu=()
+	for round in $(seq "$ROUNDS"); do
+		for setup in baseline:$P l1+redis:$((P + 1)) redis-only:$((P + 2)) uncached:$((P + 3)); do
+			name=${setup%%:*} port=${setup##*:}
+			t0=$(cpu_ticks "${pid_of[$name]}")
+			res=$("${LOADGEN[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$port$p")
+			t1=$(cpu_ticks "${pid_of[$name]}")
+			rps=$(awk '/Requests\/sec/ {print $2}' <<<"$res")
+			p50=$(awk '$1=="50%" {print $2}' <<<"$res")
+			p99=$(awk '$1=="99%" {print $2}' <<<"$res")
+			reqs=$(awk '/requests in/ {print $1}' <<<"$res")
+			us=$(awk -v t=$((t1 - t0)) -v n="$reqs" -v k="$tick_us" 'BEGIN { printf "%.1f", t * k / n }')
+			echo "$p $name round $round: $rps req/s p50 $p50 p99 $p99 cpu ${us}us/req" | tee -a "$OUT/http.txt"
+			runs[$name]+="$rps $p50 $p99"$'\n'
+			cpus[$name]+="$us"$'\n'
+		done
 	done
+	mid=$(((ROUNDS + 1) / 2))
+	for name in baseline l1+redis redis-only uncached; do
+		read -r rps p50 p99 < <(sort -n <<<"${runs[$name]%$'\n'}" | sed -n "${mid}p")
+		cpu[$name]=$(sort -n <<<"${cpus[$name]%$'\n'}" | sed -n "${mid}p")
+		printf '| `%s` | %s | %s | %s | %s | %s µs |\n' "$p" "$name" "$rps" "$p50" "$p99" "${cpu[$name]}" >>"$OUT/http.md"
+		rate[$name]=$rps
+	done
+	awk -v p="$p" -v b="${rate[baseline]}" -v l="${rate[l1+redis]}" -v r="${rate[redis-only]}" \
+		-v cb="${cpu[baseline]}" -v cl="${cpu[l1+redis]}" -v cr="${cpu[redis-only]}" \
+		'BEGIN { printf "| `%s` | %.2f | %.2f | %.2f | %.2f |\n", p, l / b, r / b, cb / cl, cb / cr }' >>"$OUT/ratio.md"
 done
+cat "$OUT/http.md" "$OUT/ratio.md"
 for pid in "${pids[@]:0:3}"; do
 	echo "RSS of stockd pid $pid: $(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status) (peak)" | tee -a "$OUT/http.txt"
 done
@@ -138,10 +171,10 @@ if [ "${BENCH_QUICK:-}" != 1 ]; then
 	done
 	ch_quiet
 	# No cache tier at all: every request reaches the store.
-	start_stockd "$big" 18911 "${ch_env[@]}" REDIS_HOST= CACHE_L1_SIZE=0
-	start_stockd "$big" 18912 SQLITE_PATH="$big/demo.db" REDIS_HOST= CACHE_L1_SIZE=0
-	code=$(curl -fs "http://127.0.0.1:18912/api/overview/hot-stocks?limit=1" | jq -r '.data[0].ts_code')
-	etf=$(curl -fs "http://127.0.0.1:18912/api/overview/hot-etfs?limit=1" | jq -r '.data[0].ts_code')
+	start_stockd "$big" $((P + 11)) "${ch_env[@]}" REDIS_HOST= CACHE_L1_SIZE=0
+	start_stockd "$big" $((P + 12)) SQLITE_PATH="$big/demo.db" REDIS_HOST= CACHE_L1_SIZE=0
+	code=$(curl -fs "http://127.0.0.1:$((P + 12))/api/overview/hot-stocks?limit=1" | jq -r '.data[0].ts_code')
+	etf=$(curl -fs "http://127.0.0.1:$((P + 12))/api/overview/hot-etfs?limit=1" | jq -r '.data[0].ts_code')
 	big_paths=(
 		"/api/overview/hot-stocks?sort_by=amount&limit=20"
 		"/api/overview/hot-stocks?sort_by=pct_chg&limit=50"
@@ -158,7 +191,7 @@ if [ "${BENCH_QUICK:-}" != 1 ]; then
 	printf '| endpoint | ClickHouse p50 | ClickHouse p99 | SQLite p50 | SQLite p99 |\n|---|---|---|---|---|\n' >"$OUT/big.md"
 	for p in "${big_paths[@]}"; do
 		row="| \`$p\`"
-		for port in 18911 18912; do
+		for port in $((P + 11)) $((P + 12)); do
 			curl -fs -o /dev/null "http://127.0.0.1:$port$p" || { echo "$p failed on $port" >&2; exit 1; }
 			# One connection: the latency of a request alone, not of a queue.
 			res=$("${LOADGEN[@]}" wrk -t1 -c1 -d"$DURATION" --latency "http://127.0.0.1:$port$p")

@@ -6,19 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"text/tabwriter"
 	"time"
 
-	"github.com/stockdatasource/stockd/internal/cache"
-	"github.com/stockdatasource/stockd/internal/config"
 	"github.com/stockdatasource/stockd/internal/ingest"
 	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/query"
 )
-
-// out is where import and demo print their summary; tests replace it.
-var out io.Writer = os.Stdout
 
 // newFlags makes a flag set that reports mistakes instead of exiting; main
 // prints them once, as a usage error.
@@ -30,10 +25,10 @@ func newFlags(name string) *flag.FlagSet {
 
 // parseFlags turns flag errors into usage errors; help is true when the user
 // asked for -h and got the usage text.
-func parseFlags(fs *flag.FlagSet, args []string, usage string) (help bool, err error) {
+func (a app) parseFlags(fs *flag.FlagSet, args []string, usage string) (help bool, err error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(out, usage)
+			fmt.Fprint(a.stdout, usage)
 			return true, nil
 		}
 		return false, usageError{fmt.Errorf("%w\n\n%s", err, usage)}
@@ -51,11 +46,11 @@ files are skipped. A malformed row fails the import and nothing is written,
 unless --skip-bad, which loads the good rows and lists the bad ones.
 `
 
-// runImport is `stockd import`.
-func runImport(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
+// importFiles is `stockd import`.
+func (a app) importFiles(ctx context.Context, args []string) error {
 	fs := newFlags("import")
 	skipBad := fs.Bool("skip-bad", false, "load the good rows of files with malformed ones")
-	if help, err := parseFlags(fs, args, importUsage); help || err != nil {
+	if help, err := a.parseFlags(fs, args, importUsage); help || err != nil {
 		return err
 	}
 	paths := fs.Args()
@@ -69,15 +64,15 @@ func runImport(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 			return usageError{fmt.Errorf("cannot import %s: %w", p, errors.Unwrap(err))}
 		}
 	}
-	st, err := openStore(ctx, cfg, logger)
+	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rep, err := ingest.ImportPaths(ctx, st, paths, ingest.ImportOptions{SkipBad: *skipBad, Logger: logger})
-	printReport(out, "imported into "+st.Kind(), rep)
+	rep, err := ingest.ImportPaths(ctx, st, paths, ingest.ImportOptions{SkipBad: *skipBad, Logger: a.log})
+	printReport(a.stdout, "imported into "+st.Kind(), rep)
 	if rep.Total() > 0 {
-		invalidateAfterLoad(ctx, cfg, logger)
+		a.dropStale(ctx)
 	}
 	return err
 }
@@ -90,17 +85,17 @@ trade_cal, daily, daily_basic, adj_factor and etf_daily. The same flags
 always give the same market.
 `
 
-// runDemo is `stockd demo`.
-func runDemo(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
+// demo is `stockd demo`.
+func (a app) demo(ctx context.Context, args []string) error {
 	fs := newFlags("demo")
-	opt := ingest.DemoOptions{Logger: logger}
+	opt := ingest.DemoOptions{Logger: a.log}
 	fs.IntVar(&opt.Stocks, "stocks", 300, "number of stocks")
 	fs.IntVar(&opt.ETFs, "etfs", 30, "number of ETFs")
 	fs.IntVar(&opt.Days, "days", 250, "number of trading days")
 	fs.Uint64Var(&opt.Seed, "seed", 1, "random seed")
 	end := fs.String("end", "", "last day of the market (default today)")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing when the store already has bars (make run uses it)")
-	if help, err := parseFlags(fs, args, demoUsage); help || err != nil {
+	if help, err := a.parseFlags(fs, args, demoUsage); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -116,7 +111,7 @@ func runDemo(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	if err := opt.Validate(); err != nil {
 		return usageError{fmt.Errorf("--%w", err)}
 	}
-	st, err := openStore(ctx, cfg, logger)
+	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -127,48 +122,32 @@ func runDemo(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 			return err
 		}
 		if counts["daily"] > 0 {
-			fmt.Fprintf(out, "the %s store already has %d bars: no demo data written\n", st.Kind(), counts["daily"])
+			fmt.Fprintf(a.stdout, "the %s store already has %d bars: no demo data written\n", st.Kind(), counts["daily"])
 			return nil
 		}
 	}
 	rep, err := ingest.Demo(ctx, st, opt)
-	printReport(out, "SYNTHETIC demo market (not real data) written to "+st.Kind(), rep)
-	invalidateAfterLoad(ctx, cfg, logger)
+	printReport(a.stdout, "SYNTHETIC demo market (not real data) written to "+st.Kind(), rep)
+	a.dropStale(ctx)
 	return err
 }
 
-// staleAfterLoad are the cache namespaces new market data makes stale: the
-// overview of every date and the per-stock answers. Loads are rare, so the
-// whole namespaces go rather than a guess at which keys changed.
-var staleAfterLoad = []string{"overview:*", "basic:*", "daily:*"}
-
-// dropStale deletes staleAfterLoad from c: in Redis and, through its
-// invalidation channel, in every server's in-process tier.
-func dropStale(ctx context.Context, c *cache.Cache, logger *slog.Logger) {
-	for _, p := range staleAfterLoad {
-		n, err := c.DeletePattern(ctx, p)
-		if err != nil {
-			logger.Warn("cache invalidation failed; stale answers expire with their TTL", "pattern", p, "err", err)
-			continue
-		}
-		logger.Info("cache invalidated", "pattern", p, "keys", n)
-	}
-}
-
-// invalidateAfterLoad drops what a load by this command made stale. Without
-// Redis there is nothing shared to drop (each server's L1 expires in
-// CACHE_L1_TTL).
-func invalidateAfterLoad(ctx context.Context, cfg config.Config, logger *slog.Logger) {
-	if !cfg.UseRedis() {
+// dropStale drops the cached answers a load by this command made stale,
+// in Redis and, through its invalidation channel, in every server's
+// in-process tier. Without Redis there is nothing shared to reach: a
+// server's own entries expire with their TTL (CACHE_TTL_LATEST bounds the
+// K-line's "latest").
+func (a app) dropStale(ctx context.Context) {
+	if !a.cfg.UseRedis() {
 		return
 	}
-	c, err := newCache(cfg, logger, nil)
+	c, err := a.newCache(nil)
 	if err != nil {
-		logger.Warn("cache invalidation skipped", "err", err)
+		a.log.Warn("cache invalidation skipped", "err", err)
 		return
 	}
 	defer c.Close()
-	dropStale(ctx, c, logger)
+	query.DropStale(ctx, c, a.log)
 }
 
 // printReport prints rows per table, skipped lines and files, and the rate.

@@ -19,12 +19,8 @@ import (
 
 // runCmd runs a command function as main would, on an embedded store in a
 // temp dir, and returns its printed summary.
-func runCmd(t *testing.T, dbPath string, run func(context.Context, config.Config, *slog.Logger, []string) error, args ...string) (string, error) {
+func runCmd(t *testing.T, dbPath string, cmd command, args ...string) (string, error) {
 	t.Helper()
-	var buf bytes.Buffer
-	old := out
-	out = &buf
-	t.Cleanup(func() { out = old })
 	cfg, err := config.LoadFrom(func(k string) (string, bool) {
 		if k == "SQLITE_PATH" {
 			return dbPath, true
@@ -34,7 +30,17 @@ func runCmd(t *testing.T, dbPath string, run func(context.Context, config.Config
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = run(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), args)
+	return runApp(cfg, cmd, args...)
+}
+
+// command is a subcommand's runner, as in the commands table.
+type command = func(a app, ctx context.Context, args []string) error
+
+// runApp runs a command with cfg and returns what it printed on stdout.
+func runApp(cfg config.Config, cmd command, args ...string) (string, error) {
+	var buf bytes.Buffer
+	a := app{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil)), stdout: &buf, stderr: io.Discard}
+	err := cmd(a, context.Background(), args)
 	return buf.String(), err
 }
 
@@ -42,18 +48,18 @@ func TestIngestUsageErrors(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "stock.db")
 	tests := []struct {
 		name string
-		run  func(context.Context, config.Config, *slog.Logger, []string) error
+		run  command
 		args []string
 		want string
 	}{
-		{"import nothing", runImport, nil, "missing DIR or FILE"},
-		{"import missing path", runImport, []string{filepath.Join(t.TempDir(), "nope")}, "cannot import"},
-		{"import unknown flag", runImport, []string{"--skip", "x"}, "flag provided but not defined: -skip"},
-		{"demo negative", runDemo, []string{"--stocks", "-1"}, "--stocks must be 1..20000, got -1"},
-		{"demo zero days", runDemo, []string{"--days=0"}, "--days must be"},
-		{"demo bad number", runDemo, []string{"--etfs", "many"}, `invalid value "many" for flag -etfs`},
-		{"demo bad end", runDemo, []string{"--end", "2025-13-01"}, "--end: malformed date"},
-		{"demo extra arg", runDemo, []string{"300"}, `unexpected argument "300"`},
+		{"import nothing", app.importFiles, nil, "missing DIR or FILE"},
+		{"import missing path", app.importFiles, []string{filepath.Join(t.TempDir(), "nope")}, "cannot import"},
+		{"import unknown flag", app.importFiles, []string{"--skip", "x"}, "flag provided but not defined: -skip"},
+		{"demo negative", app.demo, []string{"--stocks", "-1"}, "--stocks must be 1..20000, got -1"},
+		{"demo zero days", app.demo, []string{"--days=0"}, "--days must be"},
+		{"demo bad number", app.demo, []string{"--etfs", "many"}, `invalid value "many" for flag -etfs`},
+		{"demo bad end", app.demo, []string{"--end", "2025-13-01"}, "--end: malformed date"},
+		{"demo extra arg", app.demo, []string{"300"}, `unexpected argument "300"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +78,7 @@ func TestIngestUsageErrors(t *testing.T) {
 		t.Fatalf("usage errors touched the store: %v", err)
 	}
 	// -h prints the usage and succeeds.
-	text, err := runCmd(t, db, runDemo, "-h")
+	text, err := runCmd(t, db, app.demo, "-h")
 	if err != nil || !strings.Contains(text, "usage: stockd demo") {
 		t.Fatalf("demo -h: %q %v", text, err)
 	}
@@ -80,7 +86,7 @@ func TestIngestUsageErrors(t *testing.T) {
 
 func TestImportCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "stock.db")
-	text, err := runCmd(t, db, runImport, testenv.Snapshot(t))
+	text, err := runCmd(t, db, app.importFiles, testenv.Snapshot(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,12 +112,12 @@ func TestImportCommand(t *testing.T) {
 	// A broken file fails with exit 1 (not a usage error) and its line.
 	bad := filepath.Join(t.TempDir(), "adj_factor.csv")
 	os.WriteFile(bad, []byte("ts_code,trade_date,adj_factor\n000001.SZ,20251218,x\n"), 0o644)
-	_, err = runCmd(t, db, runImport, bad)
+	_, err = runCmd(t, db, app.importFiles, bad)
 	var ue usageError
 	if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), "adj_factor.csv:2: adj_factor:") {
 		t.Fatalf("broken file: %v", err)
 	}
-	text, err = runCmd(t, db, runImport, "--skip-bad", bad)
+	text, err = runCmd(t, db, app.importFiles, "--skip-bad", bad)
 	if err != nil || !strings.Contains(text, "1 malformed lines skipped") {
 		t.Fatalf("--skip-bad: %v\n%s", err, text)
 	}
@@ -119,7 +125,7 @@ func TestImportCommand(t *testing.T) {
 
 func TestDemoCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "stock.db")
-	text, err := runCmd(t, db, runDemo, "--stocks", "20", "--etfs", "3", "--days", "15", "--seed", "9", "--end", "2025-12-19")
+	text, err := runCmd(t, db, app.demo, "--stocks", "20", "--etfs", "3", "--days", "15", "--seed", "9", "--end", "2025-12-19")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,18 +140,13 @@ func TestDemoCommand(t *testing.T) {
 // store once and never touch one that has data.
 func TestDemoIfEmpty(t *testing.T) {
 	cfg := config.Config{SQLitePath: filepath.Join(t.TempDir(), "s.db")}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx := context.Background()
-	old := out
-	t.Cleanup(func() { out = old })
 	for i, want := range []string{"SYNTHETIC demo market", "already has"} {
-		var buf bytes.Buffer
-		out = &buf
-		if err := runDemo(ctx, cfg, logger, []string{"--if-empty", "--stocks", "10", "--etfs", "1", "--days", "3", "--end", "2025-12-19"}); err != nil {
+		text, err := runApp(cfg, app.demo, "--if-empty", "--stocks", "10", "--etfs", "1", "--days", "3", "--end", "2025-12-19")
+		if err != nil {
 			t.Fatalf("run %d: %v", i, err)
 		}
-		if !strings.Contains(buf.String(), want) {
-			t.Fatalf("run %d: output lacks %q:\n%s", i, want, buf.String())
+		if !strings.Contains(text, want) {
+			t.Fatalf("run %d: output lacks %q:\n%s", i, want, text)
 		}
 	}
 }

@@ -27,8 +27,7 @@ const asMainEnv = "STOCKD_TEST_AS_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(asMainEnv) == "1" {
-		main()
-		os.Exit(0)
+		main() // exits with stockd's status
 	}
 	os.Exit(m.Run())
 }

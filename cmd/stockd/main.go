@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -35,62 +36,85 @@ Configuration comes from environment variables (see README.md).
 `
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Exit statuses of run.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command failed
+	exitUsage = 2 // the command line or the configuration is wrong
+)
+
+// run is stockd with its arguments (without the program name) and output
+// streams; it returns the exit status. Ctrl-C and SIGTERM cancel the
+// command's context: serve drains, sync stops between dates.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
 	}
-	cmd, args := os.Args[1], os.Args[2:]
-	switch cmd {
+	name, args := args[0], args[1:]
+	switch name {
 	case "version", "--version", "-v":
-		fmt.Println("stockd", version)
-		return
+		fmt.Fprintln(stdout, "stockd", version)
+		return exitOK
 	case "help", "--help", "-h":
-		fmt.Print(usage)
-		return
+		fmt.Fprint(stdout, usage)
+		return exitOK
 	}
-	run, ok := commands[cmd]
+	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "stockd: unknown command %q\n\n%s", cmd, usage)
-		os.Exit(2)
+		fmt.Fprintf(stderr, "stockd: unknown command %q\n\n%s", name, usage)
+		return exitUsage
 	}
 	cfg, err := config.Load()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "stockd:", err)
-		os.Exit(2)
+		fmt.Fprintln(stderr, "stockd:", err)
+		return exitUsage
 	}
-	logger := newLogger(cfg)
+	logger := newLogger(cfg, stderr)
 	slog.SetDefault(logger)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cfg, logger, args); err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(os.Stderr, "stockd %s: %v\n", cmd, err)
-			os.Exit(2)
-		}
-		fmt.Fprintf(os.Stderr, "stockd %s: %v\n", cmd, err)
-		os.Exit(1)
+	err = cmd(app{cfg: cfg, log: logger, stdout: stdout, stderr: stderr}, ctx, args)
+	if err == nil {
+		return exitOK
 	}
+	fmt.Fprintf(stderr, "stockd %s: %v\n", name, err)
+	if errors.As(err, new(usageError)) {
+		return exitUsage
+	}
+	return exitFail
+}
+
+// app is what every command runs with: the configuration, the logger and
+// where to print.
+type app struct {
+	cfg    config.Config
+	log    *slog.Logger
+	stdout io.Writer // summaries and usage text asked for with -h
+	stderr io.Writer // progress bars
 }
 
 // commands maps a subcommand to its runner; each lives in its own file.
-var commands = map[string]func(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error{
-	"serve":       runServe,
-	"migrate":     runMigrate,
-	"import":      runImport,
-	"demo":        runDemo,
-	"sync":        runSync,
-	"healthcheck": runHealthcheck,
+var commands = map[string]func(a app, ctx context.Context, args []string) error{
+	"serve":       app.serve,
+	"migrate":     app.migrate,
+	"import":      app.importFiles,
+	"demo":        app.demo,
+	"sync":        app.sync,
+	"healthcheck": app.healthcheck,
 }
 
 // usageError is a mistake in the command line; it exits with status 2.
 type usageError struct{ error }
 
-func newLogger(cfg config.Config) *slog.Logger {
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(slog.NewTextHandler(w, opts))
 }

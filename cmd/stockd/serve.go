@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -16,15 +15,16 @@ import (
 	"github.com/stockdatasource/stockd/internal/cache"
 	"github.com/stockdatasource/stockd/internal/config"
 	"github.com/stockdatasource/stockd/internal/httpapi"
+	"github.com/stockdatasource/stockd/internal/query"
 	"github.com/stockdatasource/stockd/internal/workflow"
 )
 
-// runServe serves the JSON API (and the web UI from WEB_DIR) until SIGTERM
-// or Ctrl-C, then drains in-flight requests for SHUTDOWN_TIMEOUT.
-func runServe(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
+// serve serves the JSON API (and the web UI from WEB_DIR) until SIGTERM or
+// Ctrl-C, then drains in-flight requests for SHUTDOWN_TIMEOUT.
+func (a app) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	addr := fs.String("addr", cfg.HTTPAddr, "listen address (overrides HTTP_ADDR)")
+	addr := fs.String("addr", a.cfg.HTTPAddr, "listen address (overrides HTTP_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -32,7 +32,7 @@ func runServe(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 
-	st, err := openStore(ctx, cfg, logger)
+	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -40,62 +40,66 @@ func runServe(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	c, err := newCache(cfg, logger, reg)
+	c, err := a.newCache(reg)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	deps := httpapi.Deps{
-		Store:  st,
-		Cache:  c,
-		Health: []httpapi.HealthReporter{cacheHealth(c)},
-		TTL: httpapi.TTLs{
-			Overview: cfg.CacheTTLOverview,
-			Basic:    cfg.CacheTTLBasic,
-			Daily:    cfg.CacheTTLDaily,
-		},
-		Logger:   logger,
-		Registry: reg,
-		WebDir:   cfg.WebDir,
-	}
-	// Each trade date the daily sync writes makes the cached overview and
-	// stock answers stale.
-	startSyncSchedule(ctx, cfg, st, logger, func(string, time.Time) {
-		dropStale(context.WithoutCancel(ctx), c, logger)
+	// Each trade date the daily sync writes makes cached answers stale.
+	a.startSyncSchedule(ctx, st, func(string, time.Time) {
+		query.DropStale(context.WithoutCancel(ctx), c, a.log)
 	})
-	workflows := workflow.NewService(st, c, cfg.CacheTTLWorkflow)
-	mountWorkflows := httpapi.WorkflowRoutes(workflows, cfg.APIToken)
-	mountCache := httpapi.CacheRoutes(c, func(ctx context.Context) any { return c.Stats(ctx) }, cfg.APIToken)
-	deps.Mount = func(mux *http.ServeMux) {
-		mountWorkflows(mux)
-		mountCache(mux)
-	}
-	if cfg.APIToken == "" {
-		logger.Warn("API_TOKEN is not set: admin endpoints are refused and workflow writes are open")
+	ttl := cacheTTLs(a.cfg)
+	queries := query.New(st, c, ttl)
+	handler := httpapi.New(httpapi.Deps{
+		Store:     st,
+		Overview:  queries,
+		Stock:     queries,
+		Workflows: workflow.NewService(st, c, ttl.Workflows),
+		Cache:     c,
+		APIToken:  a.cfg.APIToken,
+		Logger:    a.log,
+		Registry:  reg,
+		WebDir:    a.cfg.WebDir,
+	})
+	if a.cfg.APIToken == "" {
+		a.log.Warn("API_TOKEN is not set: admin endpoints are refused and workflow writes are open")
 	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	srv := httpapi.NewServer(httpapi.New(deps), logger)
-	logger.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "store", st.Kind(), "redis", c.RedisStatus(), "version", version)
-	if err := httpapi.Run(ctx, srv, ln, cfg.ShutdownWait); err != nil {
+	srv := httpapi.NewServer(handler, a.log)
+	a.log.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "store", st.Kind(), "redis", c.RedisStatus(), "version", version)
+	if err := httpapi.Run(ctx, srv, ln, a.cfg.ShutdownWait); err != nil {
 		return err
 	}
-	logger.Info("stopped")
+	a.log.Info("stopped")
 	return nil
+}
+
+// cacheTTLs are the CACHE_TTL_* settings by class.
+func cacheTTLs(cfg config.Config) query.TTLs {
+	return query.TTLs{
+		Overview:  cfg.CacheTTLOverview,
+		Basic:     cfg.CacheTTLBasic,
+		Daily:     cfg.CacheTTLDaily,
+		Latest:    cfg.CacheTTLLatest,
+		Workflows: cfg.CacheTTLWorkflow,
+	}
 }
 
 // newCache builds the two-tier cache: in-process always (unless
 // CACHE_L1_SIZE=0), Redis when REDIS_HOST (or REDIS_ADDRS) is set. Redis being down at start
 // is not an error: the cache degrades to the store and recovers by itself.
-func newCache(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (*cache.Cache, error) {
+func (a app) newCache(reg prometheus.Registerer) (*cache.Cache, error) {
+	cfg := a.cfg
 	opts := cache.Options{
 		Prefix:     cfg.CachePrefix,
 		L1Size:     cfg.CacheL1Size,
 		L1TTL:      cfg.CacheL1TTL,
-		Logger:     logger,
+		Logger:     a.log,
 		Registerer: reg,
 	}
 	if cfg.UseRedis() {
@@ -110,24 +114,6 @@ func newCache(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer)
 	return c, nil
 }
 
-// cacheHealth reports Redis in /health's services (down makes the server
-// degraded, not unhealthy) and the cache's stats as its "cache" section.
-func cacheHealth(c *cache.Cache) httpapi.HealthReporter {
-	return httpapi.HealthFunc(func(ctx context.Context) httpapi.HealthReport {
-		start := time.Now()
-		stats := c.Stats(ctx)
-		redis := httpapi.ServiceHealth{Status: stats.Status, LatencyMS: float64(time.Since(start).Microseconds()) / 1000}
-		if stats.Status == cache.StatusDown {
-			redis.Error = "redis unreachable; serving from the store"
-		}
-		return httpapi.HealthReport{
-			Services: map[string]httpapi.ServiceHealth{"redis": redis},
-			Section:  "cache",
-			Detail:   stats,
-		}
-	})
-}
-
 // displayAddr turns a wildcard listen address into one a browser can open.
 func displayAddr(a net.Addr) string {
 	host, port, err := net.SplitHostPort(a.String())
@@ -140,13 +126,13 @@ func displayAddr(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-// runHealthcheck asks the local server's /health and fails unless it answers
+// healthcheck asks the local server's /health and fails unless it answers
 // 200. The production image has no curl; its HEALTHCHECK runs this.
-func runHealthcheck(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
+func (a app) healthcheck(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", args[0])}
 	}
-	url, err := healthURL(cfg.HTTPAddr)
+	url, err := healthURL(a.cfg.HTTPAddr)
 	if err != nil {
 		return err
 	}

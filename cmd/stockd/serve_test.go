@@ -50,16 +50,16 @@ func TestServeAndHealthcheck(t *testing.T) {
 		"WEB_DIR":          web,
 		"SHUTDOWN_TIMEOUT": "5s",
 	})
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := app{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- runServe(ctx, cfg, logger, nil) }()
+	go func() { done <- a.serve(ctx, nil) }()
 
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		err := runHealthcheck(context.Background(), cfg, logger, nil)
+		err := a.healthcheck(context.Background(), nil)
 		if err == nil {
 			break
 		}
@@ -107,21 +107,21 @@ func TestServeAndHealthcheck(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
 	}
-	if err := runHealthcheck(context.Background(), cfg, logger, nil); err == nil {
+	if err := a.healthcheck(context.Background(), nil); err == nil {
 		t.Error("healthcheck passed with the server stopped")
 	}
 }
 
 func TestServeUsage(t *testing.T) {
 	cfg := serveConfig(t, map[string]string{"SQLITE_PATH": filepath.Join(t.TempDir(), "stock.db")})
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := app{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, args := range [][]string{{"--nope"}, {"extra"}} {
-		err := runServe(context.Background(), cfg, logger, args)
+		err := a.serve(context.Background(), args)
 		if _, ok := err.(usageError); !ok {
 			t.Errorf("serve %v: %v, want a usage error", args, err)
 		}
 	}
-	if _, ok := runHealthcheck(context.Background(), cfg, logger, []string{"x"}).(usageError); !ok {
+	if _, ok := a.healthcheck(context.Background(), []string{"x"}).(usageError); !ok {
 		t.Error("healthcheck x: want a usage error")
 	}
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"strconv"
 
-	"github.com/stockdatasource/stockd/internal/config"
 	"github.com/stockdatasource/stockd/internal/market"
 	"github.com/stockdatasource/stockd/internal/store/clickhouse"
 	"github.com/stockdatasource/stockd/internal/store/sqlite"
@@ -15,7 +13,8 @@ import (
 
 // openStore opens the configured store and applies pending migrations, so
 // every command works on a fresh server or an empty file.
-func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (market.Store, error) {
+func (a app) openStore(ctx context.Context) (market.Store, error) {
+	cfg := a.cfg
 	var (
 		st  market.Store
 		err error
@@ -37,16 +36,20 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (mar
 		st.Close()
 		return nil, fmt.Errorf("migrate %s store: %w", st.Kind(), err)
 	}
-	logger.Debug("store ready", "kind", st.Kind())
+	a.log.Debug("store ready", "kind", st.Kind())
 	return st, nil
 }
 
-func runMigrate(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
-	st, err := openStore(ctx, cfg, logger)
+// migrate is `stockd migrate`.
+func (a app) migrate(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", args[0])}
+	}
+	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	logger.Info("migrations applied", "store", st.Kind())
+	a.log.Info("migrations applied", "store", st.Kind())
 	return nil
 }

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/stockdatasource/stockd/internal/config"
 	"github.com/stockdatasource/stockd/internal/market"
 	"github.com/stockdatasource/stockd/internal/tushare"
 )
@@ -46,13 +44,13 @@ var errNoToken = errors.New(`TUSHARE_TOKEN is not set: sync needs a Tushare Pro 
       stockd demo               generate a synthetic demo market
       stockd import DIR|FILE…   load Tushare-format CSV files`)
 
-// runSync is `stockd sync`.
-func runSync(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
+// sync is `stockd sync`.
+func (a app) sync(ctx context.Context, args []string) error {
 	fs := newFlags("sync")
 	list := fs.String("datasets", "", "datasets to sync")
 	start := fs.String("start", "", "first trade date")
 	end := fs.String("end", "", "last trade date")
-	if help, err := parseFlags(fs, args, syncUsage); help || err != nil {
+	if help, err := a.parseFlags(fs, args, syncUsage); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -77,26 +75,26 @@ func runSync(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	if !opt.Start.IsZero() && !opt.End.IsZero() && opt.Start.After(opt.End) {
 		return usageError{fmt.Errorf("--start %s is after --end %s", *start, *end)}
 	}
-	if strings.TrimSpace(cfg.TushareToken) == "" {
+	if strings.TrimSpace(a.cfg.TushareToken) == "" {
 		return errNoToken
 	}
 
-	st, err := openStore(ctx, cfg, logger)
+	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	s := newSyncer(cfg, st, logger)
-	if isTerminal(os.Stderr) {
-		s.Bar = os.Stderr
+	s := a.newSyncer(st)
+	if isTerminal(a.stderr) {
+		s.Bar = a.stderr
 	}
 	sum, err := s.Run(ctx, opt)
 	// A run that failed before writing anything has nothing to sum up.
 	if err == nil || sum.TotalRows() > 0 || ctx.Err() != nil {
-		printSyncSummary(out, st.Kind(), sum)
+		printSyncSummary(a.stdout, st.Kind(), sum)
 	}
 	if len(sum.Changed) > 0 {
-		invalidateAfterLoad(context.WithoutCancel(ctx), cfg, logger)
+		a.dropStale(context.WithoutCancel(ctx))
 	}
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("interrupted (%w): run `stockd sync` again to resume; completed dates are kept", ctx.Err())
@@ -113,10 +111,10 @@ func runSync(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 
 // newSyncer wires a Tushare sync into st with the configured endpoint,
 // token and pace.
-func newSyncer(cfg config.Config, st tushare.Store, logger *slog.Logger) *tushare.Syncer {
-	client := tushare.NewClient(cfg.TushareURL, strings.TrimSpace(cfg.TushareToken), cfg.TushareRPM)
-	client.Logger = logger
-	return &tushare.Syncer{Client: client, Store: st, Logger: logger}
+func (a app) newSyncer(st tushare.Store) *tushare.Syncer {
+	client := tushare.NewClient(a.cfg.TushareURL, strings.TrimSpace(a.cfg.TushareToken), a.cfg.TushareRPM)
+	client.Logger = a.log
+	return &tushare.Syncer{Client: client, Store: st, Logger: a.log}
 }
 
 // startSyncSchedule runs the daily sync in the background when SYNC_AT is
@@ -124,27 +122,31 @@ func newSyncer(cfg config.Config, st tushare.Store, logger *slog.Logger) *tushar
 // plans no date, so the run only refreshes the reference lists). It makes no
 // Tushare call before the first scheduled time. onDate, when not nil, hears
 // of every (dataset, trade date) written, to drop cached answers.
-func startSyncSchedule(ctx context.Context, cfg config.Config, st tushare.Store, logger *slog.Logger, onDate func(dataset string, date time.Time)) {
-	if cfg.SyncAt == "" {
+func (a app) startSyncSchedule(ctx context.Context, st tushare.Store, onDate func(dataset string, date time.Time)) {
+	if a.cfg.SyncAt == "" {
 		return
 	}
-	if strings.TrimSpace(cfg.TushareToken) == "" {
-		logger.Warn("SYNC_AT is set but TUSHARE_TOKEN is not: no scheduled sync")
+	if strings.TrimSpace(a.cfg.TushareToken) == "" {
+		a.log.Warn("SYNC_AT is set but TUSHARE_TOKEN is not: no scheduled sync")
 		return
 	}
-	s := newSyncer(cfg, st, logger)
+	s := a.newSyncer(st)
 	s.OnDateWritten = onDate
 	run := func(ctx context.Context) error {
 		sum, err := s.Run(ctx, tushare.Options{})
-		logger.Info("scheduled sync", "rows", sum.TotalRows(), "dates", len(sum.Changed), "took", sum.Duration.Round(time.Second))
+		a.log.Info("scheduled sync", "rows", sum.TotalRows(), "dates", len(sum.Changed), "took", sum.Duration.Round(time.Second))
 		return err
 	}
-	go tushare.Schedule(ctx, cfg.SyncAt, tushare.Shanghai, run, nil, logger)
+	go tushare.Schedule(ctx, a.cfg.SyncAt, tushare.Shanghai, run, nil, a.log)
 }
 
-// isTerminal reports whether f is a character device (a terminal), where a
+// isTerminal reports whether w is a character device (a terminal), where a
 // redrawn progress bar makes sense.
-func isTerminal(f *os.File) bool {
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -25,10 +24,6 @@ import (
 // environment on top of an embedded store in dbPath.
 func runSyncCmd(t *testing.T, env map[string]string, args ...string) (string, error) {
 	t.Helper()
-	var buf bytes.Buffer
-	old := out
-	out = &buf
-	t.Cleanup(func() { out = old })
 	cfg, err := config.LoadFrom(func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
@@ -36,8 +31,7 @@ func runSyncCmd(t *testing.T, env map[string]string, args ...string) (string, er
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = runSync(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), args)
-	return buf.String(), err
+	return runApp(cfg, app.sync, args...)
 }
 
 func TestSyncNeedsToken(t *testing.T) {
@@ -160,7 +154,7 @@ func TestSyncScheduleMakesNoCallAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	startSyncSchedule(ctx, cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	app{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil))}.startSyncSchedule(ctx, st, nil)
 	time.Sleep(200 * time.Millisecond)
 	cancel()
 	for _, api := range []string{"stock_basic", "trade_cal", "daily", "etf_basic"} {

@@ -27,8 +27,20 @@ func TestDefaults(t *testing.T) {
 	if c.CacheTTLOverview != time.Minute || c.CacheTTLBasic != time.Hour || c.CacheTTLDaily != 24*time.Hour || c.CacheTTLWorkflow != 5*time.Minute {
 		t.Errorf("ttls: %v %v %v %v", c.CacheTTLOverview, c.CacheTTLBasic, c.CacheTTLDaily, c.CacheTTLWorkflow)
 	}
-	if c.CacheL1Size != 10000 || c.CacheL1TTL != 2*time.Second || c.LogLevel != slog.LevelInfo {
-		t.Errorf("l1/log: %+v", c)
+	if c.CacheL1Size != 10000 || c.CacheL1TTL != 2*time.Second || c.CacheTTLLatest != time.Minute || c.LogLevel != slog.LevelInfo {
+		t.Errorf("l1/latest/log: %+v", c)
+	}
+}
+
+// Each cache setting means what its name says: no other TTL caps the
+// in-process tier's, and none drives another's.
+func TestCacheSettingsAreIndependent(t *testing.T) {
+	c, err := LoadFrom(env(map[string]string{"CACHE_L1_TTL": "5m", "CACHE_TTL_OVERVIEW": "10s", "CACHE_TTL_LATEST": "3s"}))
+	if err != nil {
+		t.Fatalf("an L1 TTL above the overview TTL refused: %v", err)
+	}
+	if c.CacheL1TTL != 5*time.Minute || c.CacheTTLOverview != 10*time.Second || c.CacheTTLLatest != 3*time.Second || c.CacheTTLDaily != 24*time.Hour {
+		t.Errorf("got L1 %s, overview %s, latest %s, daily %s", c.CacheL1TTL, c.CacheTTLOverview, c.CacheTTLLatest, c.CacheTTLDaily)
 	}
 	if c.RedisMode != RedisSingle || c.RedisTimeout != time.Second || c.RedisAddresses() != nil {
 		t.Errorf("redis: mode %q timeout %s addresses %v", c.RedisMode, c.RedisTimeout, c.RedisAddresses())
@@ -135,7 +147,8 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"LOG_FORMAT":          "xml",
 		"SYNC_AT":             "25:00",
 		"CACHE_L1_SIZE":       "-5",
-		"CACHE_L1_TTL":        "5m",
+		"CACHE_L1_TTL":        "soon",
+		"CACHE_TTL_LATEST":    "-5s",
 	}
 	for name, val := range cases {
 		_, err := LoadFrom(env(map[string]string{name: val}))

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,13 +10,17 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/query"
+	"github.com/stockdatasource/stockd/internal/workflow"
 )
 
 // quietLogger keeps request logs out of test output unless -v asks.
@@ -33,17 +38,43 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func newHandler(t testing.TB, deps Deps) http.Handler {
-	if deps.Logger == nil {
-		deps.Logger = quietLogger(t)
+// setup is what a test server is built from; zero fields get defaults.
+type setup struct {
+	store    market.Store // required
+	cache    query.Cache  // in front of the queries; nil: none
+	ttl      query.TTLs   // zero: the defaults of the configuration
+	admin    CacheAdmin   // the admin endpoints' and /health's cache; nil: none
+	wfCache  workflow.Cache
+	token    string
+	webDir   string
+	registry *prometheus.Registry
+	logger   *slog.Logger // nil: quietLogger
+}
+
+// newHandler is the API on a store as cmd wires it, with every exchange
+// checked against openapi.json (contract_test.go).
+func newHandler(t testing.TB, s setup) http.Handler {
+	return checked(t, newRawHandler(t, s))
+}
+
+// newRawHandler is newHandler without the contract checks: benchmarks.
+func newRawHandler(t testing.TB, s setup) http.Handler {
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
 	}
-	if deps.Registry == nil {
-		deps.Registry = prometheus.NewRegistry()
+	if s.ttl == (query.TTLs{}) {
+		s.ttl = query.TTLs{Overview: time.Minute, Basic: time.Hour, Daily: 24 * time.Hour, Latest: time.Minute, Workflows: time.Minute}
 	}
-	if deps.TTL == (TTLs{}) {
-		deps.TTL = TTLs{Overview: time.Minute, Basic: time.Hour, Daily: 24 * time.Hour}
+	if s.logger == nil {
+		s.logger = quietLogger(t)
 	}
-	return New(deps)
+	q := query.New(s.store, s.cache, s.ttl)
+	return New(Deps{
+		Store: s.store, Overview: q, Stock: q,
+		Workflows: workflow.NewService(s.store, s.wfCache, s.ttl.Workflows),
+		Cache:     s.admin, APIToken: s.token,
+		Logger: s.logger, Registry: s.registry, WebDir: s.webDir,
+	})
 }
 
 // get runs one request and returns the status, headers and body.
@@ -173,8 +204,8 @@ func fmtPtr(p *float64) string {
 
 // testContract is the one table of expectations every store must give
 // through the API, on the snapshot loaded into st.
-func testContract(t *testing.T, st Store, snap *snapshot) {
-	h := newHandler(t, Deps{Store: st})
+func testContract(t *testing.T, st market.Store, snap *snapshot) {
+	h := newHandler(t, setup{store: st})
 	date := market.FormatDate(snapDate)
 
 	t.Run("hot-stocks", func(t *testing.T) {
@@ -416,6 +447,50 @@ func testContract(t *testing.T, st Store, snap *snapshot) {
 		getJSON(t, h, "/api/stock/search?q=ETF", &got)
 		if len(got.Data) == 0 || got.Data[0].Kind != market.KindETF {
 			t.Errorf("q=ETF: %+v", got.Data)
+		}
+	})
+
+	// Every workflow tool is a route of this API: its example arguments
+	// are valid by its own schema and its route answers them.
+	t.Run("tools", func(t *testing.T) {
+		for _, tool := range workflow.Tools() {
+			raw, _ := json.Marshal(tool.Parameters)
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := jsonschema.NewCompiler()
+			if err := c.AddResource("tool.json", doc); err != nil {
+				t.Fatal(err)
+			}
+			sch, err := c.Compile("tool.json")
+			if err != nil {
+				t.Fatalf("%s: parameters are not a JSON schema: %v", tool.Name, err)
+			}
+			args := map[string]any{}
+			path, q := tool.Path, url.Values{}
+			for k, v := range tool.Example {
+				if strings.Contains(path, "{"+k+"}") {
+					path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
+				} else {
+					q.Set(k, v)
+				}
+				if n, err := strconv.Atoi(v); err == nil {
+					args[k] = n
+				} else {
+					args[k] = v
+				}
+			}
+			if err := sch.Validate(args); err != nil {
+				t.Errorf("%s: example %v fails its own schema: %v", tool.Name, tool.Example, err)
+			}
+			target := path
+			if len(q) > 0 {
+				target += "?" + q.Encode()
+			}
+			if code, _, body := do(t, h, httptest.NewRequest(tool.Method, target, nil)); code != http.StatusOK {
+				t.Errorf("%s: %s %s answered %d: %s", tool.Name, tool.Method, target, code, body)
+			}
 		}
 	})
 

@@ -2,118 +2,68 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
-	"sync"
-	"sync/atomic"
-	"time"
+	"strings"
 
-	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/cache"
 )
 
-// Cache is the cache-aside the handlers go through. The value is the encoded
-// JSON body, so a hit is written to the socket without decoding. Load
-// returns the cached bytes for key, or calls load, stores its answer for ttl
-// and returns it; an error of load is returned and never cached.
-type Cache interface {
-	Load(ctx context.Context, key string, ttl time.Duration, load func(context.Context) ([]byte, error)) ([]byte, error)
+// CacheStats reports on the cache; *cache.Cache satisfies it.
+type CacheStats interface {
+	Stats(ctx context.Context) cache.Stats
 }
 
-// PassThrough is the Cache used when none is configured: every call loads.
-type PassThrough struct{}
-
-// Load calls load.
-func (PassThrough) Load(ctx context.Context, _ string, _ time.Duration, load func(context.Context) ([]byte, error)) ([]byte, error) {
-	return load(ctx)
+// CacheAdmin is the cache as the admin endpoints see it; *cache.Cache
+// satisfies it.
+type CacheAdmin interface {
+	CacheStats
+	DeletePattern(ctx context.Context, pattern string) (int64, error)
 }
 
-// TTLs are the lifetimes of the cached answers (CACHE_TTL_*).
-type TTLs struct {
-	Overview time.Duration
-	Basic    time.Duration
-	Daily    time.Duration
+// noCache is the CacheAdmin of a server without a cache.
+type noCache struct{}
+
+func (noCache) Stats(context.Context) cache.Stats {
+	return cache.Stats{Status: cache.StatusDisabled}
 }
 
-// cached answers a GET from the cache under key, building the body with
-// build on a miss.
-func (s *server) cached(w http.ResponseWriter, r *http.Request, key string, ttl time.Duration, build func(context.Context) (any, error)) {
-	s.cachedBytes(w, r, key, ttl, func(ctx context.Context) ([]byte, error) {
-		v, err := build(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return encodeJSON(v)
-	})
+func (noCache) DeletePattern(context.Context, string) (int64, error) { return 0, nil }
+
+// cacheHandlers are GET /api/cache/stats and POST /api/cache/invalidate.
+type cacheHandlers struct {
+	c CacheAdmin
 }
 
-// cachedBytes is cached for a loader that returns the encoded body itself.
-// X-Cache says whether this request's loader ran; with a pass-through cache
-// there is nothing to tell and no header is set.
-func (s *server) cachedBytes(w http.ResponseWriter, r *http.Request, key string, ttl time.Duration, load func(context.Context) ([]byte, error)) {
-	// Atomic because a cache may run the loader on its own goroutine.
-	var loaded atomic.Bool
-	body, err := s.load(r.Context(), key, ttl, func(ctx context.Context) ([]byte, error) {
-		loaded.Store(true)
-		return load(ctx)
-	})
+func (h cacheHandlers) stats(w http.ResponseWriter, r *http.Request) {
+	WriteJSON(w, http.StatusOK, h.c.Stats(r.Context()))
+}
+
+type invalidateAnswer struct {
+	Deleted int64  `json:"deleted"`
+	Pattern string `json:"pattern"`
+}
+
+// invalidate drops the keys matching a pattern in every tier and replica;
+// the route table guards it with the bearer token.
+func (h cacheHandlers) invalidate(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Pattern string `json:"pattern"`
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "body must be {\"pattern\": \"overview:*\"}: %v", err))
+		return
+	}
+	if strings.TrimSpace(body.Pattern) == "" || len(body.Pattern) > 200 {
+		WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "invalid pattern %q: want 1 to 200 characters, e.g. overview:*", body.Pattern))
+		return
+	}
+	n, err := h.c.DeletePattern(r.Context(), body.Pattern)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	if _, pass := s.cache.(PassThrough); !pass && ttl > 0 {
-		if loaded.Load() {
-			w.Header()["X-Cache"] = xCacheMiss
-		} else {
-			w.Header()["X-Cache"] = xCacheHit
-		}
-	}
-	writeRaw(w, http.StatusOK, body)
-}
-
-var xCacheHit, xCacheMiss = []string{"hit"}, []string{"miss"}
-
-// load goes through the cache, except with a TTL of 0, which turns caching
-// off for that kind of answer (CACHE_TTL_BASIC=0, say).
-func (s *server) load(ctx context.Context, key string, ttl time.Duration, fn func(context.Context) ([]byte, error)) ([]byte, error) {
-	if ttl <= 0 {
-		return fn(ctx)
-	}
-	return s.cache.Load(ctx, key, ttl, fn)
-}
-
-// latestMemo keeps LatestTradeDate for a second. Every request without a
-// date resolves it before it can even build a cache key, so without the memo
-// a fully cached endpoint would still query the store each time; a second
-// of staleness after a sync is invisible next to the overview TTL.
-type latestMemo struct {
-	reader interface {
-		LatestTradeDate(ctx context.Context, kind market.Kind) (time.Time, error)
-	}
-	ttl time.Duration
-	now func() time.Time
-
-	mu   sync.Mutex
-	memo map[market.Kind]latestEntry
-}
-
-type latestEntry struct {
-	date time.Time
-	at   time.Time
-}
-
-func (m *latestMemo) get(ctx context.Context, kind market.Kind) (time.Time, error) {
-	now := m.now()
-	m.mu.Lock()
-	e, ok := m.memo[kind]
-	m.mu.Unlock()
-	if ok && now.Sub(e.at) < m.ttl {
-		return e.date, nil
-	}
-	d, err := m.reader.LatestTradeDate(ctx, kind)
-	if err != nil {
-		return time.Time{}, err
-	}
-	m.mu.Lock()
-	m.memo[kind] = latestEntry{date: d, at: now}
-	m.mu.Unlock()
-	return d, nil
+	WriteJSON(w, http.StatusOK, invalidateAnswer{Deleted: n, Pattern: body.Pattern})
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/query"
 )
 
 // mapCache is the simplest cache that honours the Cache contract; it
@@ -56,7 +57,7 @@ func (c *mapCache) keys() []string {
 // countingStore counts the reads that matter for caching; it forwards
 // everything to the real store.
 type countingStore struct {
-	Store
+	market.Store
 	latest, hot atomic.Int64
 }
 
@@ -70,11 +71,11 @@ func (s *countingStore) HotStocks(ctx context.Context, date time.Time, sortBy st
 	return s.Store.HotStocks(ctx, date, sortBy, limit)
 }
 
-func testCaching(t *testing.T, st Store) {
+func testCaching(t *testing.T, st market.Store) {
 	cache := newMapCache()
 	cs := &countingStore{Store: st}
-	ttl := TTLs{Overview: 61 * time.Second, Basic: 62 * time.Minute, Daily: 25 * time.Hour}
-	h := newHandler(t, Deps{Store: cs, Cache: cache, TTL: ttl})
+	ttl := query.TTLs{Overview: 61 * time.Second, Basic: 62 * time.Minute, Daily: 25 * time.Hour, Latest: 63 * time.Second, Workflows: time.Minute}
+	h := newHandler(t, setup{store: cs, cache: cache, ttl: ttl})
 
 	begin := time.Now()
 	_, hdr1, body1 := get(t, h, "/api/overview/hot-stocks")
@@ -102,17 +103,20 @@ func testCaching(t *testing.T, st Store) {
 	get(t, h, "/api/stock/sh600519/basic")
 	get(t, h, "/api/stock/000001/daily")
 	get(t, h, "/api/stock/000001.SZ/daily?adjust=none&start=20251201&end=20251218")
+	get(t, h, "/api/stock/000001.SZ/kline?period=week&adjust=hfq")
 
 	want := map[string]time.Duration{
-		"overview:hot_stocks:2025-12-18:amount:20":              ttl.Overview,
-		"overview:hot_etfs:2025-12-18:pct_chg:5":                ttl.Overview,
-		"overview:market_stats:2025-12-18":                      ttl.Overview,
-		"basic:600519.SH":                                       ttl.Basic,
-		"daily:000001.SZ:m1":                                    ttl.Overview,
-		"daily:000001.SZ:req:::qfq":                             ttl.Overview,
-		"daily:000001.SZ:req:2025-12-01:2025-12-18:none":        ttl.Overview,
-		"daily:000001.SZ:2024-12-18:2025-12-18:qfq:2025-12-18":  ttl.Daily,
-		"daily:000001.SZ:2025-12-01:2025-12-18:none:2025-12-18": ttl.Daily,
+		"overview:hot_stocks:2025-12-18:amount:20":                  ttl.Overview,
+		"overview:hot_etfs:2025-12-18:pct_chg:5":                    ttl.Overview,
+		"overview:market_stats:2025-12-18":                          ttl.Overview,
+		"basic:600519.SH":                                           ttl.Basic,
+		"daily:000001.SZ:meta":                                      ttl.Latest,
+		"daily:000001.SZ:req:::qfq":                                 ttl.Latest,
+		"daily:000001.SZ:req:2025-12-01:2025-12-18:none":            ttl.Latest,
+		"daily:000001.SZ:2024-12-18:2025-12-18:qfq:2025-12-18":      ttl.Daily,
+		"daily:000001.SZ:2025-12-01:2025-12-18:none:2025-12-18":     ttl.Daily,
+		"kline:000001.SZ:week:req:::hfq":                            ttl.Latest,
+		"kline:000001.SZ:week:2024-12-18:2025-12-18:hfq:2025-12-18": ttl.Daily,
 	}
 	got := cache.keys()
 	if !slices.Equal(got, slices.Sorted(maps.Keys(want))) {

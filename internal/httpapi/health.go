@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/stockdatasource/stockd/internal/cache"
 )
 
 // Health states of a service and of the whole server.
@@ -27,28 +29,26 @@ type ServiceHealth struct {
 	LatencyMS float64 `json:"latency_ms"`
 }
 
-// HealthReport is what a HealthReporter adds to /health.
-type HealthReport struct {
-	// Services are merged into the services map (e.g. "redis"). A service
-	// that is down makes the server degraded, not unhealthy: only the
-	// store is essential.
-	Services map[string]ServiceHealth
-	// Section and Detail add a top-level entry, e.g. "cache" with stats.
-	Section string
-	Detail  any
+// Pinger is the store as /health sees it; market.Store satisfies it.
+type Pinger interface {
+	// Kind names the store in the services map: clickhouse or sqlite.
+	Kind() string
+	Ping(ctx context.Context) error
 }
 
-// HealthReporter is a dependency that reports on itself in /health; the
-// cache implements it to show Redis and its hit rates.
-type HealthReporter interface {
-	ReportHealth(ctx context.Context) HealthReport
+// healthHandlers answer /health: the store is essential (down → 503
+// unhealthy), Redis is not (down → 200 degraded, answers come from the
+// store).
+type healthHandlers struct {
+	store Pinger
+	cache CacheStats // nil: no cache, no redis entry
 }
 
-// HealthFunc adapts a function to HealthReporter.
-type HealthFunc func(ctx context.Context) HealthReport
-
-// ReportHealth calls f.
-func (f HealthFunc) ReportHealth(ctx context.Context) HealthReport { return f(ctx) }
+type healthAnswer struct {
+	Status   string                   `json:"status"`
+	Services map[string]ServiceHealth `json:"services"`
+	Cache    *cache.Stats             `json:"cache,omitempty"`
+}
 
 // CheckService times check and renders its outcome as a ServiceHealth.
 func CheckService(ctx context.Context, check func(context.Context) error) ServiceHealth {
@@ -63,31 +63,26 @@ func CheckService(ctx context.Context, check func(context.Context) error) Servic
 	return h
 }
 
-func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
+func (h healthHandlers) get(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	storeHealth := CheckService(ctx, s.store.Ping)
-	body := map[string]any{}
-	services := map[string]ServiceHealth{s.store.Kind(): storeHealth}
-	status := StatusHealthy
-	for _, rep := range s.health {
-		hr := rep.ReportHealth(ctx)
-		for name, sh := range hr.Services {
-			services[name] = sh
-			if sh.Status == StatusDown {
-				status = StatusDegraded
-			}
+	storeHealth := CheckService(ctx, h.store.Ping)
+	ans := healthAnswer{Status: StatusHealthy, Services: map[string]ServiceHealth{h.store.Kind(): storeHealth}}
+	if h.cache != nil {
+		start := time.Now()
+		stats := h.cache.Stats(ctx)
+		redis := ServiceHealth{Status: stats.Status, LatencyMS: float64(time.Since(start).Microseconds()) / 1000}
+		if stats.Status == cache.StatusDown {
+			redis.Error = "redis unreachable; serving from the store"
+			ans.Status = StatusDegraded
 		}
-		if hr.Section != "" {
-			body[hr.Section] = hr.Detail
-		}
+		ans.Services["redis"] = redis
+		ans.Cache = &stats
 	}
 	code := http.StatusOK
 	if storeHealth.Status != StatusUp {
-		status, code = StatusUnhealthy, http.StatusServiceUnavailable
-		loggerFrom(ctx).Warn("health: store down", "store", s.store.Kind(), "err", storeHealth.Error)
+		ans.Status, code = StatusUnhealthy, http.StatusServiceUnavailable
+		loggerFrom(ctx).Warn("health: store down", "store", h.store.Kind(), "err", storeHealth.Error)
 	}
-	body["status"] = status
-	body["services"] = services
 	w.Header().Set("Cache-Control", "no-store")
-	WriteJSON(w, code, body)
+	WriteJSON(w, code, ans)
 }

@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/stockdatasource/stockd/internal/cache"
+	"github.com/stockdatasource/stockd/internal/market"
 )
 
 type healthJSON struct {
@@ -24,17 +27,20 @@ func getHealth(t *testing.T, h http.Handler) (int, healthJSON) {
 	return code, got
 }
 
-// testHealth checks /health on a live store, with a reporter in each state.
-func testHealth(t *testing.T, st Store) {
-	redis := ServiceHealth{Status: StatusUp, LatencyMS: 0.1}
-	reporter := HealthFunc(func(ctx context.Context) HealthReport {
-		return HealthReport{
-			Services: map[string]ServiceHealth{"redis": redis},
-			Section:  "cache",
-			Detail:   map[string]any{"available": redis.Status == StatusUp, "hits": 3},
-		}
-	})
-	h := newHandler(t, Deps{Store: st, Health: []HealthReporter{reporter}})
+// statsCache is a cache whose Redis is up or down as the test says.
+type statsCache struct {
+	noCache
+	status string
+}
+
+func (c *statsCache) Stats(context.Context) cache.Stats {
+	return cache.Stats{Status: c.status, Available: c.status == cache.StatusUp, Hits: 3}
+}
+
+// testHealth checks /health on a live store, with Redis in each state.
+func testHealth(t *testing.T, st market.Store) {
+	c := &statsCache{status: cache.StatusUp}
+	h := newHandler(t, setup{store: st, admin: c})
 
 	code, got := getHealth(t, h)
 	if code != 200 || got.Status != StatusHealthy || got.Services[st.Kind()].Status != StatusUp ||
@@ -45,17 +51,22 @@ func testHealth(t *testing.T, st Store) {
 		t.Errorf("store latency %v, want > 0", got.Services[st.Kind()].LatencyMS)
 	}
 
-	redis = ServiceHealth{Status: StatusDown, Error: "dial tcp: connection refused"}
+	c.status = cache.StatusDown
 	code, got = getHealth(t, h)
-	if code != 200 || got.Status != StatusDegraded || got.Cache["available"] != false {
+	if code != 200 || got.Status != StatusDegraded || got.Cache["available"] != false || got.Services["redis"].Error == "" {
 		t.Errorf("redis down: %d %+v, want 200 degraded", code, got)
+	}
+	// Without a cache there is no redis to report.
+	code, got = getHealth(t, newHandler(t, setup{store: st}))
+	if _, ok := got.Services["redis"]; code != 200 || got.Status != StatusHealthy || ok || got.Cache != nil {
+		t.Errorf("no cache: %d %+v", code, got)
 	}
 }
 
 // testStoreDown checks the answers when the store itself fails: a closed
 // store is as down as a real one gets.
-func testStoreDown(t *testing.T, closed Store) {
-	h := newHandler(t, Deps{Store: closed})
+func testStoreDown(t *testing.T, closed market.Store) {
+	h := newHandler(t, setup{store: closed})
 	code, got := getHealth(t, h)
 	if code != 503 || got.Status != StatusUnhealthy || got.Services[closed.Kind()].Status != StatusDown || got.Services[closed.Kind()].Error == "" {
 		t.Errorf("store down: %d %+v, want 503 unhealthy", code, got)

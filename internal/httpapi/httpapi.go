@@ -1,138 +1,177 @@
 // Package httpapi serves the JSON API of DESIGN.md §6 over net/http: market
-// overview, per-stock basic info and K-lines, search, /health and /metrics,
-// and the built web UI. Handlers depend on the small interfaces declared
-// here, never on a concrete store.
+// overview, per-stock basic info and K-lines, search, workflows, cache
+// administration, /health, /metrics, the OpenAPI document and the built web
+// UI. Every route is listed in one table (routes); each group of handlers
+// depends on a small interface declared beside it, never on a concrete
+// store, cache or service.
 package httpapi
 
 import (
-	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/stockdatasource/stockd/internal/market"
 )
 
-// MarketReader is what the market endpoints read: a subset of market.Reader.
-type MarketReader interface {
-	LatestTradeDate(ctx context.Context, kind market.Kind) (time.Time, error)
-	TradeDates(ctx context.Context, limit int) ([]time.Time, error)
-	OpenDays(ctx context.Context, date time.Time, n int) ([]time.Time, error)
-	HotStocks(ctx context.Context, date time.Time, sortBy string, limit int) ([]market.HotStock, error)
-	HotETFs(ctx context.Context, date time.Time, sortBy string, limit int) ([]market.HotETF, error)
-	DayBars(ctx context.Context, date time.Time) ([]market.StatBar, error)
-	Stock(ctx context.Context, tsCode string) (market.StockInfo, error)
-	ETF(ctx context.Context, tsCode string) (market.ETFInfo, error)
-	Bars(ctx context.Context, tsCode string, start, end time.Time) ([]market.AdjBar, error)
-	LatestAdjFactor(ctx context.Context, tsCode string) (time.Time, float64, error)
-	Search(ctx context.Context, q string, limit int) ([]market.SearchHit, error)
-}
-
-// Store is the store as the API sees it: the market reads plus what /health
-// needs. market.Store satisfies it.
-type Store interface {
-	MarketReader
-	Kind() string
-	Ping(ctx context.Context) error
-}
-
-// Deps is everything the handler needs. Only Store is required.
+// Deps is everything the API needs; cmd builds it.
 type Deps struct {
-	Store Store
-	// Cache fronts the cached endpoints; nil means PassThrough.
-	Cache Cache
-	TTL   TTLs
+	// Store is the data store as /health sees it (required).
+	Store Pinger
+	// Overview and Stock answer the market questions (required; the same
+	// *query.Queries serves both).
+	Overview OverviewQueries
+	Stock    StockQueries
+	// Workflows stores the user's workflows (required).
+	Workflows Workflows
+	// Cache is the two-tier cache as the admin endpoints and /health see
+	// it; nil means the server runs without one.
+	Cache CacheAdmin
+	// APIToken guards workflow writes (open when empty) and cache
+	// invalidation (refused when empty).
+	APIToken string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Registry receives the HTTP metrics and is served on /metrics; nil
 	// makes a private one. Tests pass their own so series do not collide.
 	Registry *prometheus.Registry
-	// Health adds services and sections to /health (the cache plugs in here).
-	Health []HealthReporter
-	// WebDir is the built web UI; served with an SPA fallback when it exists.
+	// WebDir is the built web UI (and the API docs page in WebDir/docs).
 	WebDir string
-	// Mount registers more routes (workflows, cache admin) on the same mux,
-	// so they share the middleware, metrics and error shapes.
-	Mount func(mux *http.ServeMux)
 }
 
-// server holds the handlers' dependencies.
-type server struct {
-	store  Store
-	cache  Cache
-	ttl    TTLs
-	logger *slog.Logger
-	latest *latestMemo
-	health []HealthReporter
+// route is one line of the route table: a net/http ServeMux pattern
+// ("METHOD /path/{param}") and its handler.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// api holds the handler groups.
+type api struct {
+	health    healthHandlers
+	overview  overviewHandlers
+	stock     stockHandlers
+	workflows workflowHandlers
+	cache     cacheHandlers
+	ui        webHandlers
+	metrics   http.Handler
+	apiToken  string
+	mux       *http.ServeMux
+}
+
+// routes is the route table: every route of the service, in one list. The
+// OpenAPI document (openapi.json) describes each one; a test holds the two
+// equal.
+func (a *api) routes() []route {
+	return []route{
+		{"GET /health", http.HandlerFunc(a.health.get)},
+		{"GET /metrics", a.metrics},
+		{"GET /openapi.json", http.HandlerFunc(serveOpenAPI)},
+		{"GET /docs", http.HandlerFunc(a.ui.docs)},
+		{"GET /docs/{file...}", http.HandlerFunc(a.ui.docsFile)},
+
+		{"GET /api/overview/hot-stocks", http.HandlerFunc(a.overview.hotStocks)},
+		{"GET /api/overview/hot-etfs", http.HandlerFunc(a.overview.hotETFs)},
+		{"GET /api/overview/market-stats", http.HandlerFunc(a.overview.marketStats)},
+		{"GET /api/overview/trade-dates", http.HandlerFunc(a.overview.tradeDates)},
+
+		{"GET /api/stock/search", http.HandlerFunc(a.stock.search)},
+		{"GET /api/stock/{code}/basic", http.HandlerFunc(a.stock.basic)},
+		{"GET /api/stock/{code}/daily", http.HandlerFunc(a.stock.daily)},
+		{"GET /api/stock/{code}/kline", http.HandlerFunc(a.stock.kline)},
+
+		{"GET /api/workflows", http.HandlerFunc(a.workflows.list)},
+		{"POST /api/workflows", a.write(a.workflows.create)},
+		{"GET /api/workflows/tools", http.HandlerFunc(a.workflows.tools)},
+		{"GET /api/workflows/templates", http.HandlerFunc(a.workflows.templates)},
+		{"GET /api/workflows/{id}", http.HandlerFunc(a.workflows.get)},
+		{"PUT /api/workflows/{id}", a.write(a.workflows.update)},
+		{"DELETE /api/workflows/{id}", a.write(a.workflows.delete)},
+		{"POST /api/workflows/{id}/clone", a.write(a.workflows.clone)},
+
+		{"GET /api/cache/stats", http.HandlerFunc(a.cache.stats)},
+		{"POST /api/cache/invalidate", RequireToken(a.apiToken, http.HandlerFunc(a.cache.invalidate))},
+
+		// The two fallbacks take every method, so they name none.
+		{"/api/", http.HandlerFunc(a.unmatched)}, // JSON 404, or 405 with Allow
+		{"/", http.HandlerFunc(a.ui.app)},        // the web UI; GET and HEAD only
+	}
+}
+
+// write guards a workflow write: open when no API token is configured
+// (logged at start), else the bearer token is needed.
+func (a *api) write(h http.HandlerFunc) http.Handler {
+	if a.apiToken == "" {
+		return h
+	}
+	return RequireToken(a.apiToken, h)
 }
 
 // New returns the API's handler with every route and middleware in place.
+// It panics when a required dependency is missing: that is a wiring
+// mistake, found at start.
 func New(deps Deps) http.Handler {
-	s := &server{
-		store:  deps.Store,
-		cache:  deps.Cache,
-		ttl:    deps.TTL,
-		logger: deps.Logger,
-		health: deps.Health,
+	for name, missing := range map[string]bool{
+		"Store": deps.Store == nil, "Overview": deps.Overview == nil, "Stock": deps.Stock == nil, "Workflows": deps.Workflows == nil,
+	} {
+		if missing {
+			panic(fmt.Sprintf("httpapi.New: Deps.%s is required", name))
+		}
 	}
-	if s.cache == nil {
-		s.cache = PassThrough{}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.Default()
 	}
-	if s.logger == nil {
-		s.logger = slog.Default()
+	c := deps.Cache
+	if c == nil {
+		c = noCache{}
 	}
-	s.latest = &latestMemo{reader: deps.Store, ttl: time.Second, now: time.Now, memo: map[market.Kind]latestEntry{}}
 	reg := deps.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", s.handleHealth)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-
-	mux.HandleFunc("GET /api/overview/hot-stocks", s.handleHotStocks)
-	mux.HandleFunc("GET /api/overview/hot-etfs", s.handleHotETFs)
-	mux.HandleFunc("GET /api/overview/market-stats", s.handleMarketStats)
-	mux.HandleFunc("GET /api/overview/trade-dates", s.handleTradeDates)
-	mux.HandleFunc("GET /api/stock/search", s.handleSearch)
-	mux.HandleFunc("GET /api/stock/{code}/basic", s.handleBasic)
-	mux.HandleFunc("GET /api/stock/{code}/daily", s.handleDaily)
-	if deps.Mount != nil {
-		deps.Mount(mux)
+	a := &api{
+		health:    healthHandlers{store: deps.Store, cache: deps.Cache},
+		overview:  overviewHandlers{q: deps.Overview},
+		stock:     stockHandlers{q: deps.Stock},
+		workflows: workflowHandlers{svc: deps.Workflows},
+		cache:     cacheHandlers{c: c},
+		ui:        newWebHandlers(deps.WebDir, logger),
+		metrics:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+		apiToken:  deps.APIToken,
+		mux:       http.NewServeMux(),
 	}
-	mux.Handle("/api/", apiFallback(mux))
-	mux.Handle("/", webUI(deps.WebDir, s.logger))
-
-	return instrument(mux, s.logger, newMetrics(reg))
+	for _, rt := range a.routes() {
+		a.mux.Handle(rt.pattern, rt.handler)
+	}
+	return instrument(a.mux, logger, newMetrics(reg))
 }
 
-// apiFallback answers unknown /api paths with JSON: 405 with Allow when the
-// path exists under another method, else 404. Without it the mux would send
-// its plain-text errors to a client that expects JSON.
-func apiFallback(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
-			if m == r.Method {
-				continue
-			}
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/api/" {
-				allow = append(allow, m)
-			}
+// unmatched answers /api paths no route took, in JSON: 405 with Allow when
+// the path exists under another method, else 404. Without it the mux would
+// send its plain-text errors to a client that expects JSON.
+func (a *api) unmatched(w http.ResponseWriter, r *http.Request) {
+	if allow := a.allowed(r); len(allow) > 0 {
+		w.Header()["Allow"] = allow
+		WriteError(w, r, Errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path))
+		return
+	}
+	WriteError(w, r, Errorf(http.StatusNotFound, CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+}
+
+// allowed lists the methods other routes take on r's path.
+func (a *api) allowed(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		if m == r.Method {
+			continue
 		}
-		if len(allow) > 0 {
-			for _, m := range allow {
-				w.Header().Add("Allow", m)
-			}
-			WriteError(w, r, Errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path))
-			return
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := a.mux.Handler(probe); pattern != "" && pattern != "/api/" && pattern != "/" {
+			allow = append(allow, m)
 		}
-		WriteError(w, r, Errorf(http.StatusNotFound, CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
-	})
+	}
+	return allow
 }

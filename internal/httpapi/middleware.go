@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -21,19 +20,14 @@ const maxBodyBytes = 256 << 10
 
 type ctxKey int
 
-// requestKey holds the *requestInfo of a request in its context.
+// requestKey holds the *recorder of a request in its context: the request
+// ID and the logger travel with the writer the middleware allocates anyway.
 const requestKey ctxKey = 0
-
-// requestInfo is what the middleware tells the handlers about a request.
-type requestInfo struct {
-	id     string
-	logger *slog.Logger
-}
 
 // RequestID returns the ID of the request being served, "" outside one.
 func RequestID(ctx context.Context) string {
-	if info, ok := ctx.Value(requestKey).(*requestInfo); ok {
-		return info.id
+	if rec, ok := ctx.Value(requestKey).(*recorder); ok {
+		return rec.id[0]
 	}
 	return ""
 }
@@ -42,8 +36,8 @@ func RequestID(ctx context.Context) string {
 // It is built on demand: only failures log from inside a handler, and a
 // per-request slog.Logger.With would cost every cache hit its attributes.
 func loggerFrom(ctx context.Context) *slog.Logger {
-	if info, ok := ctx.Value(requestKey).(*requestInfo); ok {
-		return info.logger.With("request_id", info.id)
+	if rec, ok := ctx.Value(requestKey).(*recorder); ok {
+		return rec.logger.With("request_id", rec.id[0])
 	}
 	return slog.Default()
 }
@@ -89,11 +83,16 @@ func newRequestID() string {
 	return string(id[:])
 }
 
-// recorder remembers the status and size of the answer for logs and metrics.
+// recorder remembers the status and size of the answer for logs and
+// metrics, and carries what the handlers may need of the request: its ID
+// (kept as the header value itself, so setting the header allocates
+// nothing more) and the logger.
 type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	id     [1]string
+	logger *slog.Logger
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -201,19 +200,23 @@ func methodLabel(method string) string {
 func instrument(next http.Handler, logger *slog.Logger, m *metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get("X-Request-ID")
+		// net/http stores incoming keys canonicalised: index the map
+		// directly rather than canonicalise "X-Request-ID" per request.
+		var id string
+		if v := r.Header["X-Request-Id"]; len(v) > 0 {
+			id = v[0]
+		}
 		if !saneRequestID(id) {
 			id = newRequestID()
 		}
+		rec := &recorder{ResponseWriter: w, id: [1]string{id}, logger: logger}
 		// The canonical key, assigned directly: Header.Set would
 		// canonicalise "X-Request-ID" into a new string every time.
-		w.Header()["X-Request-Id"] = []string{id}
-		info := &requestInfo{id: id, logger: logger}
-		r = r.WithContext(context.WithValue(r.Context(), requestKey, info))
+		w.Header()["X-Request-Id"] = rec.id[:]
+		r = r.WithContext(context.WithValue(r.Context(), requestKey, rec))
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		}
-		rec := &recorder{ResponseWriter: w}
 
 		defer func() {
 			if p := recover(); p != nil {
@@ -245,9 +248,4 @@ func instrument(next http.Handler, logger *slog.Logger, m *metrics) http.Handler
 		}()
 		next.ServeHTTP(rec, r)
 	})
-}
-
-// isCanceled tells a client that hung up from a real failure.
-func isCanceled(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

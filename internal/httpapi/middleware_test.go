@@ -16,21 +16,35 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/stockdatasource/stockd/internal/query"
 )
 
-// These tests need no store: they mount their own routes next to the API's.
+// Most of these tests put the middleware around routes of their own: what
+// it does holds whatever the route. Unmatched /api paths get the API's
+// JSON fallback.
 
-func mountedHandler(t *testing.T, reg *prometheus.Registry, mount func(mux *http.ServeMux)) http.Handler {
-	return newHandler(t, Deps{Registry: reg, Mount: mount})
+func ownRoutes(t *testing.T, reg *prometheus.Registry, routes map[string]http.HandlerFunc) http.Handler {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	a := &api{mux: http.NewServeMux()}
+	for pattern, h := range routes {
+		a.mux.Handle(pattern, h)
+	}
+	a.mux.HandleFunc("/api/", a.unmatched)
+	a.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return instrument(a.mux, quietLogger(t), newMetrics(reg))
 }
 
 func TestRequestID(t *testing.T) {
 	var seen string
-	h := mountedHandler(t, nil, func(mux *http.ServeMux) {
-		mux.HandleFunc("GET /api/echo", func(w http.ResponseWriter, r *http.Request) {
+	h := ownRoutes(t, nil, map[string]http.HandlerFunc{
+		"GET /api/echo": func(w http.ResponseWriter, r *http.Request) {
 			seen = RequestID(r.Context())
 			WriteJSON(w, 200, map[string]string{"ok": "yes"})
-		})
+		},
 	})
 	cases := []struct {
 		name, sent string
@@ -68,8 +82,8 @@ func TestRequestID(t *testing.T) {
 
 func TestPanicAnswers500JSON(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	h := mountedHandler(t, reg, func(mux *http.ServeMux) {
-		mux.HandleFunc("GET /api/boom", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
+	h := ownRoutes(t, reg, map[string]http.HandlerFunc{
+		"GET /api/boom": func(w http.ResponseWriter, r *http.Request) { panic("boom") },
 	})
 	expectError(t, h, "GET", "/api/boom", 500, CodeInternal)
 	// The server still answers afterwards, and the panic was counted.
@@ -81,8 +95,8 @@ func TestPanicAnswers500JSON(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	h := mountedHandler(t, reg, func(mux *http.ServeMux) {
-		mux.HandleFunc("GET /api/thing/{id}", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, 200, r.PathValue("id")) })
+	h := ownRoutes(t, reg, map[string]http.HandlerFunc{
+		"GET /api/thing/{id}": func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, 200, r.PathValue("id")) },
 	})
 	for _, id := range []string{"a", "b", "c"} {
 		get(t, h, "/api/thing/"+id)
@@ -138,30 +152,38 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string, labels ma
 }
 
 func TestErrorShapes(t *testing.T) {
-	h := mountedHandler(t, nil, func(mux *http.ServeMux) {
-		mux.HandleFunc("GET /api/storefail", func(w http.ResponseWriter, r *http.Request) {
+	h := ownRoutes(t, nil, map[string]http.HandlerFunc{
+		"GET /api/storefail": func(w http.ResponseWriter, r *http.Request) {
 			WriteError(w, r, fmt.Errorf("query hot stocks: %w", errors.New("dial tcp 10.0.0.7:9000: connection refused")))
-		})
-		mux.HandleFunc("GET /api/wrapped", func(w http.ResponseWriter, r *http.Request) {
+		},
+		"GET /api/wrapped": func(w http.ResponseWriter, r *http.Request) {
 			WriteError(w, r, fmt.Errorf("loader: %w", Errorf(404, CodeNoData, "no stock data for 2025-12-19")))
-		})
-		mux.HandleFunc("POST /api/body", func(w http.ResponseWriter, r *http.Request) {
+		},
+		"GET /api/queryerr": func(w http.ResponseWriter, r *http.Request) {
+			WriteError(w, r, fmt.Errorf("hot list: %w", &query.Error{Code: query.CodeNoData, Message: "no ETF data for 2025-12-17"}))
+		},
+		"POST /api/body": func(w http.ResponseWriter, r *http.Request) {
 			if _, err := io.ReadAll(r.Body); err != nil {
 				WriteError(w, r, err)
 				return
 			}
 			WriteJSON(w, 200, "ok")
-		})
+		},
 	})
 	code, _, body := get(t, h, "/api/storefail")
 	if code != 503 || !strings.Contains(string(body), CodeStoreUnavailable) || strings.Contains(string(body), "10.0.0.7") {
 		t.Errorf("store failure: %d %s (must be 503 without internal details)", code, body)
 	}
 	expectError(t, h, "GET", "/api/wrapped", 404, CodeNoData, "2025-12-19")
-	// Unknown paths and wrong methods answer JSON too.
-	expectError(t, h, "GET", "/api/overview/nothing", 404, CodeNotFound, "/api/overview/nothing")
-	expectError(t, h, "DELETE", "/api/overview/hot-stocks", 405, CodeMethodNotAllowed, "DELETE")
+	expectError(t, h, "GET", "/api/queryerr", 404, CodeNoData, "2025-12-17")
 	expectError(t, h, "GET", "/api/body", 405, CodeMethodNotAllowed, "GET")
+	// Unknown paths and wrong methods of the API answer JSON too.
+	api := newHandler(t, setup{store: openSQLite(t)})
+	expectError(t, api, "GET", "/api/overview/nothing", 404, CodeNotFound, "/api/overview/nothing")
+	expectError(t, api, "DELETE", "/api/overview/hot-stocks", 405, CodeMethodNotAllowed, "DELETE")
+	if _, hdr, _ := do(t, api, httptest.NewRequest("PATCH", "/api/workflows/wf_x", nil)); strings.Join(hdr.Values("Allow"), ",") != "GET,PUT,DELETE" {
+		t.Errorf("PATCH a workflow: Allow %q, want GET,PUT,DELETE", hdr.Values("Allow"))
+	}
 
 	big := strings.NewReader(strings.Repeat("x", maxBodyBytes+1))
 	st, _, body := do(t, h, httptest.NewRequest("POST", "/api/body", big))
@@ -220,7 +242,8 @@ func TestWebUI(t *testing.T) {
 	write("favicon.svg", "<svg/>")
 	os.WriteFile(filepath.Join(filepath.Dir(dir), "secret.txt"), []byte("TOPSECRET"), 0o644)
 
-	h := newHandler(t, Deps{WebDir: dir})
+	st := openSQLite(t)
+	h := newHandler(t, setup{store: st, webDir: dir})
 	cases := []struct {
 		path, status, body, cacheControl, contentType string
 	}{
@@ -247,18 +270,18 @@ func TestWebUI(t *testing.T) {
 	}
 
 	// Without the folder, every non-API path is a JSON 404.
-	h = newHandler(t, Deps{WebDir: filepath.Join(dir, "missing")})
+	h = newHandler(t, setup{store: st, webDir: filepath.Join(dir, "missing")})
 	expectError(t, h, "GET", "/", 404, CodeNotFound)
 }
 
 func TestGracefulShutdown(t *testing.T) {
 	started := make(chan struct{})
-	h := mountedHandler(t, nil, func(mux *http.ServeMux) {
-		mux.HandleFunc("GET /api/slow", func(w http.ResponseWriter, r *http.Request) {
+	h := ownRoutes(t, nil, map[string]http.HandlerFunc{
+		"GET /api/slow": func(w http.ResponseWriter, r *http.Request) {
 			close(started)
 			time.Sleep(300 * time.Millisecond)
 			WriteJSON(w, 200, map[string]string{"done": "yes"})
-		})
+		},
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -303,11 +326,11 @@ func TestGracefulShutdown(t *testing.T) {
 func TestShutdownGivesUpAfterWait(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{})
-	h := mountedHandler(t, nil, func(mux *http.ServeMux) {
-		mux.HandleFunc("GET /api/stuck", func(w http.ResponseWriter, r *http.Request) {
+	h := ownRoutes(t, nil, map[string]http.HandlerFunc{
+		"GET /api/stuck": func(w http.ResponseWriter, r *http.Request) {
 			close(started)
 			<-release
-		})
+		},
 	})
 	defer close(release)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -332,7 +355,7 @@ func TestShutdownGivesUpAfterWait(t *testing.T) {
 
 func TestMetricsBoundMethodLabel(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	h := mountedHandler(t, reg, nil)
+	h := ownRoutes(t, reg, nil)
 	for _, m := range []string{"FOO", "BAR", "GET"} {
 		do(t, h, httptest.NewRequest(m, "/api/nope", nil))
 	}

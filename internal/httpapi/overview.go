@@ -2,179 +2,69 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/query"
 )
 
-type hotStocksAnswer struct {
-	TradeDate string          `json:"trade_date"`
-	SortBy    string          `json:"sort_by"`
-	Limit     int             `json:"limit"`
-	Synthetic bool            `json:"synthetic"`
-	Data      []hotStockEntry `json:"data"`
+// OverviewQueries answers the market overview; *query.Queries satisfies it.
+type OverviewQueries interface {
+	HotStocks(ctx context.Context, a query.HotArgs) (query.Answer, error)
+	HotETFs(ctx context.Context, a query.HotArgs) (query.Answer, error)
+	MarketStats(ctx context.Context, date time.Time) (query.Answer, error)
+	TradeDates(ctx context.Context, limit int) (query.Answer, error)
 }
 
-// hotStockEntry shows each row's synthetic flag, which market.HotStock
-// keeps out of its own JSON.
-type hotStockEntry struct {
-	market.HotStock
-	Synthetic bool `json:"synthetic"`
+// overviewHandlers parse the overview's parameters and answer through the
+// queries, which check the ranges.
+type overviewHandlers struct {
+	q OverviewQueries
 }
-
-type hotETFsAnswer struct {
-	TradeDate string        `json:"trade_date"`
-	SortBy    string        `json:"sort_by"`
-	Limit     int           `json:"limit"`
-	Synthetic bool          `json:"synthetic"`
-	Data      []hotETFEntry `json:"data"`
-}
-
-type hotETFEntry struct {
-	market.HotETF
-	Synthetic bool `json:"synthetic"`
-}
-
-var stockSorts = []string{market.SortAmount, market.SortPctChg, market.SortTurnoverRate}
 
 // The original API spelled turnover_rate "turnover"; old links keep working.
-var stockSortAliases = map[string]string{"turnover": market.SortTurnoverRate}
+var stockSortAliases = map[string]string{"turnover": "turnover_rate"}
 
-func (s *server) handleHotStocks(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	sortBy, err := querySort(q, market.SortAmount, stockSorts, stockSortAliases)
-	if err != nil {
-		WriteError(w, r, err)
+func (h overviewHandlers) hotStocks(w http.ResponseWriter, r *http.Request) {
+	p := paramsOf(r)
+	a := query.HotArgs{Date: p.date("date"), SortBy: p.lower("sort_by", query.StockSorts[0], stockSortAliases), Limit: p.int("limit", query.DefaultHotLimit)}
+	if p.err != nil {
+		WriteError(w, r, p.err)
 		return
 	}
-	limit, err := queryInt(q, "limit", defaultHotLimit, 1, maxHotLimit)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	date, err := s.tradeDate(r.Context(), q, market.KindStock)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	key := fmt.Sprintf("overview:hot_stocks:%s:%s:%d", market.FormatDate(date), sortBy, limit)
-	s.cached(w, r, key, s.ttl.Overview, func(ctx context.Context) (any, error) {
-		rows, err := s.store.HotStocks(ctx, date, sortBy, limit)
-		if err != nil {
-			return nil, fmt.Errorf("hot stocks of %s: %w", market.FormatDate(date), err)
-		}
-		if len(rows) == 0 {
-			return nil, noData(market.KindStock, date)
-		}
-		a := hotStocksAnswer{TradeDate: market.FormatDate(date), SortBy: sortBy, Limit: limit, Data: make([]hotStockEntry, len(rows))}
-		for i, h := range rows {
-			a.Data[i] = hotStockEntry{HotStock: h, Synthetic: h.Synthetic}
-			a.Synthetic = a.Synthetic || h.Synthetic
-		}
-		return a, nil
-	})
+	ans, err := h.q.HotStocks(r.Context(), a)
+	writeAnswer(w, r, ans, err)
 }
 
-var etfSorts = []string{market.SortAmount, market.SortPctChg}
-
-func (s *server) handleHotETFs(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	sortBy, err := querySort(q, market.SortAmount, etfSorts, nil)
-	if err != nil {
-		WriteError(w, r, err)
+func (h overviewHandlers) hotETFs(w http.ResponseWriter, r *http.Request) {
+	p := paramsOf(r)
+	a := query.HotArgs{Date: p.date("date"), SortBy: p.lower("sort_by", query.ETFSorts[0], nil), Limit: p.int("limit", query.DefaultHotLimit)}
+	if p.err != nil {
+		WriteError(w, r, p.err)
 		return
 	}
-	limit, err := queryInt(q, "limit", defaultHotLimit, 1, maxHotLimit)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	date, err := s.tradeDate(r.Context(), q, market.KindETF)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	key := fmt.Sprintf("overview:hot_etfs:%s:%s:%d", market.FormatDate(date), sortBy, limit)
-	s.cached(w, r, key, s.ttl.Overview, func(ctx context.Context) (any, error) {
-		rows, err := s.store.HotETFs(ctx, date, sortBy, limit)
-		if err != nil {
-			return nil, fmt.Errorf("hot ETFs of %s: %w", market.FormatDate(date), err)
-		}
-		if len(rows) == 0 {
-			return nil, noData(market.KindETF, date)
-		}
-		a := hotETFsAnswer{TradeDate: market.FormatDate(date), SortBy: sortBy, Limit: limit, Data: make([]hotETFEntry, len(rows))}
-		for i, h := range rows {
-			a.Data[i] = hotETFEntry{HotETF: h, Synthetic: h.Synthetic}
-			a.Synthetic = a.Synthetic || h.Synthetic
-		}
-		return a, nil
-	})
+	ans, err := h.q.HotETFs(r.Context(), a)
+	writeAnswer(w, r, ans, err)
 }
 
-func (s *server) handleMarketStats(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	date, err := s.tradeDate(r.Context(), q, market.KindStock)
-	if err != nil {
-		WriteError(w, r, err)
+func (h overviewHandlers) marketStats(w http.ResponseWriter, r *http.Request) {
+	p := paramsOf(r)
+	date := p.date("date")
+	if p.err != nil {
+		WriteError(w, r, p.err)
 		return
 	}
-	key := "overview:market_stats:" + market.FormatDate(date)
-	s.cached(w, r, key, s.ttl.Overview, func(ctx context.Context) (any, error) {
-		bars, err := s.store.DayBars(ctx, date)
-		if err != nil {
-			return nil, fmt.Errorf("bars of %s: %w", market.FormatDate(date), err)
-		}
-		if len(bars) == 0 {
-			return nil, noData(market.KindStock, date)
-		}
-		days, err := s.store.OpenDays(ctx, date, market.NewListingDays)
-		if err != nil {
-			return nil, fmt.Errorf("open days before %s: %w", market.FormatDate(date), err)
-		}
-		return market.ComputeStats(date, bars, newListingCutoff(days)), nil
-	})
+	ans, err := h.q.MarketStats(r.Context(), date)
+	writeAnswer(w, r, ans, err)
 }
 
-// newListingCutoff is the first day whose listings still trade without a
-// limit on the stats day: the NewListingDays-th open day back (days are
-// newest first). With a shorter calendar the oldest day known is the best
-// guess; with none, every stock is limit-counted.
-func newListingCutoff(days []time.Time) time.Time {
-	if len(days) == 0 {
-		return time.Time{}
-	}
-	return days[min(market.NewListingDays, len(days))-1]
-}
-
-type tradeDatesAnswer struct {
-	Dates []string `json:"dates"`
-}
-
-const (
-	defaultTradeDates = 60
-	maxTradeDates     = 5000
-)
-
-func (s *server) handleTradeDates(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	limit, err := queryInt(q, "limit", defaultTradeDates, 1, maxTradeDates)
-	if err != nil {
-		WriteError(w, r, err)
+func (h overviewHandlers) tradeDates(w http.ResponseWriter, r *http.Request) {
+	p := paramsOf(r)
+	limit := p.int("limit", query.DefaultTradeDates)
+	if p.err != nil {
+		WriteError(w, r, p.err)
 		return
 	}
-	s.cached(w, r, "overview:trade_dates:"+strconv.Itoa(limit), s.ttl.Overview, func(ctx context.Context) (any, error) {
-		dates, err := s.store.TradeDates(ctx, limit)
-		if err != nil {
-			return nil, fmt.Errorf("trade dates: %w", err)
-		}
-		a := tradeDatesAnswer{Dates: make([]string, len(dates))}
-		for i, d := range dates {
-			a.Dates[i] = market.FormatDate(d)
-		}
-		return a, nil
-	})
+	ans, err := h.q.TradeDates(r.Context(), limit)
+	writeAnswer(w, r, ans, err)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stockdatasource/stockd/internal/cache"
+	"github.com/stockdatasource/stockd/internal/query"
 	"github.com/stockdatasource/stockd/internal/testenv"
 )
 
@@ -31,7 +32,7 @@ func TestWithRealCache(t *testing.T) {
 	st := openSQLite(t)
 	readSnapshot(t).load(t, st)
 	cs := &countingStore{Store: st}
-	h := newHandler(t, Deps{Store: cs, Cache: c, TTL: TTLs{Overview: time.Minute, Basic: time.Hour, Daily: 0}})
+	h := newHandler(t, setup{store: cs, cache: c, admin: c, ttl: query.TTLs{Overview: time.Minute, Basic: time.Hour, Daily: 0, Latest: time.Minute, Workflows: time.Minute}})
 
 	_, h1, b1 := get(t, h, "/api/overview/hot-stocks?date=20251218")
 	_, h2, b2 := get(t, h, "/api/overview/hot-stocks?date=2025-12-18")

@@ -1,31 +1,34 @@
 package httpapi
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/stockdatasource/stockd/internal/query"
 )
 
 // Error codes of the JSON error body. Clients switch on them; messages are
 // for people.
 const (
-	CodeBadRequest       = "bad_request"
-	CodeInvalidCode      = "invalid_code"
+	CodeBadRequest       = query.CodeBadRequest
+	CodeInvalidCode      = query.CodeInvalidCode
 	CodeInvalidDate      = "invalid_date"
-	CodeNotFound         = "not_found"
-	CodeNoData           = "no_data"
+	CodeNotFound         = query.CodeNotFound
+	CodeNoData           = query.CodeNoData
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeUnauthorized     = "unauthorized"
 	CodeForbidden        = "forbidden"
 	CodeTooLarge         = "request_too_large"
 	CodeStoreUnavailable = "store_unavailable"
 	CodeInternal         = "internal_error"
+	CodeValidation       = "validation_failed"
+	CodeReadOnly         = "read_only"
+	CodeCanceled         = "canceled"
 )
 
 // FieldError names one invalid field of a request body.
@@ -69,7 +72,7 @@ type errorDetail struct {
 
 // WriteJSON encodes v as the JSON answer with the given status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	body, err := encodeJSON(v)
+	body, err := query.Encode(v)
 	if err != nil {
 		// Only a programming error (a channel, a NaN) gets here.
 		slog.Error("encode JSON answer", "err", err)
@@ -92,17 +95,31 @@ func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Write(body)
 }
 
-// encodeJSON encodes an answer; cached bodies are these bytes. HTML
-// escaping is off: the answers are JSON for programs, and names like
-// "A&B" should stay readable.
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encode answer: %w", err)
+// writeAnswer writes a query's answer: the bytes as the cache holds them,
+// with X-Cache saying whether this request's loader ran (none when nothing
+// was cached), or the error.
+func writeAnswer(w http.ResponseWriter, r *http.Request, a query.Answer, err error) {
+	if err != nil {
+		WriteError(w, r, err)
+		return
 	}
-	return buf.Bytes(), nil
+	switch a.Cache {
+	case query.Hit:
+		w.Header()["X-Cache"] = xCacheHit
+	case query.Miss:
+		w.Header()["X-Cache"] = xCacheMiss
+	}
+	writeRaw(w, http.StatusOK, a.Body)
+}
+
+var xCacheHit, xCacheMiss = []string{"hit"}, []string{"miss"}
+
+// queryStatus is the status of each error code of the queries.
+var queryStatus = map[string]int{
+	query.CodeBadRequest:  http.StatusBadRequest,
+	query.CodeInvalidCode: http.StatusBadRequest,
+	query.CodeNotFound:    http.StatusNotFound,
+	query.CodeNoData:      http.StatusNotFound,
 }
 
 // WriteError answers err as JSON. An *Error (possibly wrapped) is shown as
@@ -110,13 +127,21 @@ func encodeJSON(v any) ([]byte, error) {
 // request ID and answered 503 store_unavailable without internal details.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *Error
-	if !errors.As(err, &e) {
+	var qe *query.Error
+	switch {
+	case errors.As(err, &e):
+	case errors.As(err, &qe):
+		e = &Error{Status: queryStatus[qe.Code], Code: qe.Code, Message: qe.Message}
+		if e.Status == 0 {
+			e.Status = http.StatusBadRequest
+		}
+	default:
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			e = Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "request body larger than %d bytes", tooLarge.Limit)
 		} else if r.Context().Err() != nil {
 			// The client went away; nobody reads this answer.
-			e = Errorf(499, "canceled", "request canceled")
+			e = Errorf(499, CodeCanceled, "request canceled")
 		} else {
 			loggerFrom(r.Context()).Error("request failed", "route", r.Pattern, "err", err)
 			e = Errorf(http.StatusServiceUnavailable, CodeStoreUnavailable, "the data store is unavailable, try again later")

@@ -2,71 +2,151 @@ package httpapi
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 )
 
-// webUI serves the built web UI from dir: files as they are, hashed assets
-// cached for a year, and index.html (never cached, so a deploy is picked up)
-// for every other path so the client-side router can handle it. Without the
-// folder every non-API path answers 404 JSON.
-func webUI(dir string, logger *slog.Logger) http.Handler {
-	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, r, Errorf(http.StatusNotFound, CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
-	})
+// webHandlers serve the built web UI from WEB_DIR: files as they are (or
+// their precompressed .br/.gz siblings), hashed assets cached for a year,
+// and index.html (never cached, so a deploy is picked up) for every other
+// path so the client-side router can handle it. The API docs page is the
+// folder docs/ of the same build. Without the folder every non-API path
+// answers 404 JSON.
+type webHandlers struct {
+	fsys   fs.FS // nil when WEB_DIR has no built UI
+	logger *slog.Logger
+}
+
+func newWebHandlers(dir string, logger *slog.Logger) webHandlers {
+	h := webHandlers{logger: logger}
 	if dir == "" {
-		return notFound
+		return h
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		logger.Info("web UI not served: folder missing", "web_dir", dir)
-		return notFound
+		return h
 	}
 	if _, err := os.Stat(dir + "/index.html"); err != nil {
 		logger.Warn("web UI not served: no index.html", "web_dir", dir)
-		return notFound
+		return h
 	}
 	// os.DirFS refuses paths with .. so a request cannot leave dir.
-	fsys := os.DirFS(dir)
+	h.fsys = os.DirFS(dir)
 	logger.Info("serving web UI", "web_dir", dir)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			WriteError(w, r, Errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path))
-			return
-		}
-		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
-		if name != "" && name != "index.html" {
-			if fi, err := fs.Stat(fsys, name); err == nil && !fi.IsDir() {
-				if strings.HasPrefix(name, "assets/") {
-					w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-				} else {
-					w.Header().Set("Cache-Control", "no-cache")
-				}
-				serveFile(w, r, fsys, name)
-				return
-			} else if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrInvalid) {
-				logger.Warn("web UI: stat", "path", name, "err", err)
-			}
-			// A missing script must not come back as HTML: the browser
-			// would report a confusing MIME error instead of a 404.
-			if strings.HasPrefix(name, "assets/") {
-				http.NotFound(w, r)
-				return
-			}
-		}
-		w.Header().Set("Cache-Control", "no-cache")
-		serveFile(w, r, fsys, "index.html")
-	})
+	return h
 }
 
-// serveFile serves one file of fsys. http.ServeFileFS is not used: it
+// app is the fallback route: a file of the UI, else index.html.
+func (h webHandlers) app(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		WriteError(w, r, Errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path))
+		return
+	}
+	if h.fsys == nil {
+		WriteError(w, r, Errorf(http.StatusNotFound, CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+		return
+	}
+	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	if name != "" && name != "index.html" {
+		if h.serveIfFile(w, r, name) {
+			return
+		}
+		// A missing script must not come back as HTML: the browser would
+		// report a confusing MIME error instead of a 404.
+		if strings.HasPrefix(name, "assets/") {
+			http.NotFound(w, r)
+			return
+		}
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	h.serveFile(w, r, "index.html")
+}
+
+// docs is the API docs page (docs/index.html of the UI build), which
+// renders /openapi.json.
+func (h webHandlers) docs(w http.ResponseWriter, r *http.Request) {
+	if h.fsys != nil && h.serveIfFile(w, r, "docs/index.html") {
+		return
+	}
+	WriteError(w, r, docsMissing())
+}
+
+// docsFile serves the files of the docs page.
+func (h webHandlers) docsFile(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("file")
+	if file == "" {
+		file = "index.html"
+	}
+	name := strings.TrimPrefix(path.Clean("/docs/"+file), "/")
+	if h.fsys != nil && strings.HasPrefix(name, "docs/") && h.serveIfFile(w, r, name) {
+		return
+	}
+	if h.fsys == nil || file == "index.html" {
+		WriteError(w, r, docsMissing())
+		return
+	}
+	WriteError(w, r, Errorf(http.StatusNotFound, CodeNotFound, "no such file of the docs page: %s", r.URL.Path))
+}
+
+func docsMissing() *Error {
+	return Errorf(http.StatusNotFound, CodeNotFound,
+		"the API docs page is not built: run `make web` (npm run build in web/) and serve with WEB_DIR=web/dist; the document itself is at /openapi.json")
+}
+
+// serveIfFile serves name when it is a regular file of the UI.
+func (h webHandlers) serveIfFile(w http.ResponseWriter, r *http.Request, name string) bool {
+	fi, err := fs.Stat(h.fsys, name)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrInvalid) {
+			h.logger.Warn("web UI: stat", "path", name, "err", err)
+		}
+		return false
+	}
+	if fi.IsDir() {
+		return false
+	}
+	if strings.HasPrefix(name, "assets/") {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	h.serveFile(w, r, name)
+	return true
+}
+
+// precompressed are the encodings the build writes beside a file (X.br,
+// X.gz), best first.
+var precompressed = []struct{ encoding, suffix string }{{"br", ".br"}, {"gzip", ".gz"}}
+
+// serveFile serves one file, or its precompressed sibling when the client
+// accepts that encoding: with Content-Encoding, the Content-Type of the
+// file itself, and Vary: Accept-Encoding whenever a sibling exists, so a
+// shared cache keeps the variants apart. http.ServeFileFS is not used: it
 // redirects …/index.html to …/, which the SPA fallback does not want.
-func serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS, name string) {
-	f, err := fsys.Open(name)
+func (h webHandlers) serveFile(w http.ResponseWriter, r *http.Request, name string) {
+	send, encoding, vary := name, "", false
+	for _, p := range precompressed {
+		if _, err := fs.Stat(h.fsys, name+p.suffix); err != nil {
+			continue
+		}
+		vary = true
+		if accepts(r.Header.Get("Accept-Encoding"), p.encoding) {
+			send, encoding = name+p.suffix, p.encoding
+			break
+		}
+	}
+	if vary {
+		w.Header().Set("Vary", "Accept-Encoding")
+	}
+	f, err := h.fsys.Open(send)
 	if err != nil {
 		http.NotFound(w, r)
 		return
@@ -77,13 +157,44 @@ func serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS, name string) 
 		http.Error(w, "cannot read file", http.StatusInternalServerError)
 		return
 	}
-	rs, ok := f.(interface {
-		Read([]byte) (int, error)
-		Seek(int64, int) (int64, error)
-	})
+	rs, ok := f.(io.ReadSeeker)
 	if !ok {
 		http.Error(w, "cannot read file", http.StatusInternalServerError)
 		return
 	}
+	if encoding != "" {
+		w.Header().Set("Content-Encoding", encoding)
+		if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+			w.Header().Set("Content-Type", ct)
+		} else {
+			w.Header().Set("Content-Type", "application/octet-stream")
+		}
+	}
 	http.ServeContent(w, r, name, fi.ModTime(), rs)
+}
+
+// accepts reports whether an Accept-Encoding header allows coding: named
+// with a q above 0, or covered by * without being named.
+func accepts(header, coding string) bool {
+	star := false
+	for part := range strings.SplitSeq(header, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name != coding && name != "*" {
+			continue
+		}
+		q := 1.0
+		for p := range strings.SplitSeq(params, ";") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		if name == coding {
+			return q > 0
+		}
+		star = q > 0
+	}
+	return star
 }

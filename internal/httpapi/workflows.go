@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,94 +12,115 @@ import (
 	"github.com/stockdatasource/stockd/internal/workflow"
 )
 
-// WorkflowRoutes mounts the workflow API. Writes need the bearer token when
-// apiToken is set; without one they are open (logged at start).
-func WorkflowRoutes(svc *workflow.Service, apiToken string) func(*http.ServeMux) {
-	write := func(h http.HandlerFunc) http.Handler {
-		if apiToken == "" {
-			return h
+// Workflows stores the user's workflows behind the cache;
+// *workflow.Service satisfies it.
+type Workflows interface {
+	ListJSON(ctx context.Context, includeTemplates bool, category string) ([]byte, error)
+	GetJSON(ctx context.Context, id string) ([]byte, error)
+	Create(ctx context.Context, in workflow.Input) (workflow.Workflow, error)
+	Update(ctx context.Context, id string, in workflow.Input) (workflow.Workflow, error)
+	Delete(ctx context.Context, id string) error
+	Clone(ctx context.Context, id, name string) (workflow.Workflow, error)
+}
+
+// workflowHandlers are the workflow API; the route table puts the bearer
+// token in front of the writes.
+type workflowHandlers struct {
+	svc Workflows
+}
+
+type toolsAnswer struct {
+	Tools []workflow.Tool `json:"tools"`
+}
+
+func (h workflowHandlers) tools(w http.ResponseWriter, r *http.Request) {
+	WriteJSON(w, http.StatusOK, toolsAnswer{Tools: workflow.Tools()})
+}
+
+func (h workflowHandlers) templates(w http.ResponseWriter, r *http.Request) {
+	t := workflow.Templates()
+	WriteJSON(w, http.StatusOK, workflow.List{Workflows: t, Total: len(t)})
+}
+
+func (h workflowHandlers) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	include := true
+	switch v := q.Get("include_templates"); v {
+	case "", "true", "1":
+	case "false", "0":
+		include = false
+	default:
+		WriteError(w, r, badParam(CodeBadRequest, "include_templates", v, "want true or false"))
+		return
+	}
+	category := strings.TrimSpace(q.Get("category"))
+	if len(category) > workflow.MaxCategoryLen*4 {
+		WriteError(w, r, badParam(CodeBadRequest, "category", category[:20]+"…", "too long"))
+		return
+	}
+	body, err := h.svc.ListJSON(r.Context(), include, category)
+	respond(w, r, http.StatusOK, body, err)
+}
+
+func (h workflowHandlers) get(w http.ResponseWriter, r *http.Request) {
+	body, err := h.svc.GetJSON(r.Context(), r.PathValue("id"))
+	respond(w, r, http.StatusOK, body, err)
+}
+
+func (h workflowHandlers) create(w http.ResponseWriter, r *http.Request) {
+	in, err := decodeWorkflowInput(r)
+	if err != nil {
+		WriteError(w, r, workflowError(err))
+		return
+	}
+	wf, err := h.svc.Create(r.Context(), in)
+	respondValue(w, r, http.StatusCreated, wf, err)
+}
+
+func (h workflowHandlers) update(w http.ResponseWriter, r *http.Request) {
+	in, err := decodeWorkflowInput(r)
+	if err != nil {
+		WriteError(w, r, workflowError(err))
+		return
+	}
+	wf, err := h.svc.Update(r.Context(), r.PathValue("id"), in)
+	respondValue(w, r, http.StatusOK, wf, err)
+}
+
+type deletedAnswer struct {
+	Deleted string `json:"deleted"`
+}
+
+func (h workflowHandlers) delete(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.Delete(r.Context(), r.PathValue("id")); err != nil {
+		WriteError(w, r, workflowError(err))
+		return
+	}
+	WriteJSON(w, http.StatusOK, deletedAnswer{Deleted: r.PathValue("id")})
+}
+
+// clone copies a workflow or template; the body {"name": …} is optional.
+func (h workflowHandlers) clone(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil {
+			WriteError(w, r, &Error{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
+				Message: "clone body must be {\"name\": …}: " + err.Error(),
+				Details: []FieldError{{Field: "body", Message: err.Error()}}})
+			return
 		}
-		return RequireToken(apiToken, h)
 	}
-	return func(mux *http.ServeMux) {
-		mux.HandleFunc("GET /api/workflows/tools", func(w http.ResponseWriter, r *http.Request) {
-			WriteJSON(w, http.StatusOK, map[string]any{"tools": workflow.Tools()})
-		})
-		mux.HandleFunc("GET /api/workflows/templates", func(w http.ResponseWriter, r *http.Request) {
-			t := workflow.Templates()
-			WriteJSON(w, http.StatusOK, workflow.List{Workflows: t, Total: len(t)})
-		})
-		mux.HandleFunc("GET /api/workflows", func(w http.ResponseWriter, r *http.Request) {
-			q := r.URL.Query()
-			include := true
-			switch v := q.Get("include_templates"); v {
-			case "", "true", "1":
-			case "false", "0":
-				include = false
-			default:
-				WriteError(w, r, badParam(CodeBadRequest, "include_templates", v, "want true or false"))
-				return
-			}
-			category := strings.TrimSpace(q.Get("category"))
-			if len(category) > workflow.MaxCategoryLen*4 {
-				WriteError(w, r, badParam(CodeBadRequest, "category", category[:20]+"…", "too long"))
-				return
-			}
-			body, err := svc.ListJSON(r.Context(), include, category)
-			respondWorkflow(w, r, http.StatusOK, body, err)
-		})
-		mux.HandleFunc("GET /api/workflows/{id}", func(w http.ResponseWriter, r *http.Request) {
-			body, err := svc.GetJSON(r.Context(), r.PathValue("id"))
-			respondWorkflow(w, r, http.StatusOK, body, err)
-		})
-		mux.Handle("POST /api/workflows", write(func(w http.ResponseWriter, r *http.Request) {
-			in, err := decodeWorkflowInput(r)
-			if err != nil {
-				WriteError(w, r, workflowError(err))
-				return
-			}
-			wf, err := svc.Create(r.Context(), in)
-			respondWorkflowValue(w, r, http.StatusCreated, wf, err)
-		}))
-		mux.Handle("PUT /api/workflows/{id}", write(func(w http.ResponseWriter, r *http.Request) {
-			in, err := decodeWorkflowInput(r)
-			if err != nil {
-				WriteError(w, r, workflowError(err))
-				return
-			}
-			wf, err := svc.Update(r.Context(), r.PathValue("id"), in)
-			respondWorkflowValue(w, r, http.StatusOK, wf, err)
-		}))
-		mux.Handle("DELETE /api/workflows/{id}", write(func(w http.ResponseWriter, r *http.Request) {
-			if err := svc.Delete(r.Context(), r.PathValue("id")); err != nil {
-				WriteError(w, r, workflowError(err))
-				return
-			}
-			WriteJSON(w, http.StatusOK, map[string]any{"deleted": r.PathValue("id")})
-		}))
-		mux.Handle("POST /api/workflows/{id}/clone", write(func(w http.ResponseWriter, r *http.Request) {
-			var body struct {
-				Name string `json:"name"`
-			}
-			raw, err := io.ReadAll(r.Body)
-			if err != nil {
-				WriteError(w, r, err)
-				return
-			}
-			if len(strings.TrimSpace(string(raw))) > 0 {
-				dec := json.NewDecoder(strings.NewReader(string(raw)))
-				dec.DisallowUnknownFields()
-				if err := dec.Decode(&body); err != nil {
-					WriteError(w, r, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
-						Message: "clone body must be {\"name\": …}: " + err.Error(),
-						Details: []FieldError{{Field: "body", Message: err.Error()}}})
-					return
-				}
-			}
-			wf, err := svc.Clone(r.Context(), r.PathValue("id"), body.Name)
-			respondWorkflowValue(w, r, http.StatusCreated, wf, err)
-		}))
-	}
+	wf, err := h.svc.Clone(r.Context(), r.PathValue("id"), body.Name)
+	respondValue(w, r, http.StatusCreated, wf, err)
 }
 
 func decodeWorkflowInput(r *http.Request) (workflow.Input, error) {
@@ -109,7 +131,8 @@ func decodeWorkflowInput(r *http.Request) (workflow.Input, error) {
 	return workflow.DecodeInput(raw)
 }
 
-func respondWorkflow(w http.ResponseWriter, r *http.Request, status int, body []byte, err error) {
+// respond writes an encoded workflow answer, or the service's error.
+func respond(w http.ResponseWriter, r *http.Request, status int, body []byte, err error) {
 	if err != nil {
 		WriteError(w, r, workflowError(err))
 		return
@@ -117,7 +140,8 @@ func respondWorkflow(w http.ResponseWriter, r *http.Request, status int, body []
 	writeRaw(w, status, body)
 }
 
-func respondWorkflowValue(w http.ResponseWriter, r *http.Request, status int, wf workflow.Workflow, err error) {
+// respondValue writes a workflow, or the service's error.
+func respondValue(w http.ResponseWriter, r *http.Request, status int, wf workflow.Workflow, err error) {
 	if err != nil {
 		WriteError(w, r, workflowError(err))
 		return
@@ -135,47 +159,11 @@ func workflowError(err error) error {
 		for i, f := range ve.Fields {
 			details[i] = FieldError{Field: f.Field, Message: f.Message}
 		}
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: ve.Error(), Details: details}
+		return &Error{Status: http.StatusUnprocessableEntity, Code: CodeValidation, Message: ve.Error(), Details: details}
 	case errors.Is(err, workflow.ErrNotFound):
 		return Errorf(http.StatusNotFound, CodeNotFound, "%v", err)
 	case errors.Is(err, workflow.ErrReadOnly):
-		return Errorf(http.StatusConflict, "read_only", "%v", err)
+		return Errorf(http.StatusConflict, CodeReadOnly, "%v", err)
 	}
 	return err
-}
-
-// CacheAdmin is the part of the cache the admin endpoints use.
-type CacheAdmin interface {
-	DeletePattern(ctx context.Context, pattern string) (int64, error)
-}
-
-// CacheRoutes mounts GET /api/cache/stats and POST /api/cache/invalidate;
-// invalidation always needs the bearer token (no token configured → 403).
-func CacheRoutes(c CacheAdmin, stats func(context.Context) any, apiToken string) func(*http.ServeMux) {
-	return func(mux *http.ServeMux) {
-		mux.HandleFunc("GET /api/cache/stats", func(w http.ResponseWriter, r *http.Request) {
-			WriteJSON(w, http.StatusOK, stats(r.Context()))
-		})
-		mux.Handle("POST /api/cache/invalidate", RequireToken(apiToken, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var body struct {
-				Pattern string `json:"pattern"`
-			}
-			dec := json.NewDecoder(r.Body)
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&body); err != nil {
-				WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "body must be {\"pattern\": \"overview:*\"}: %v", err))
-				return
-			}
-			if strings.TrimSpace(body.Pattern) == "" || len(body.Pattern) > 200 {
-				WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "invalid pattern %q: want 1 to 200 characters, e.g. overview:*", body.Pattern))
-				return
-			}
-			n, err := c.DeletePattern(r.Context(), body.Pattern)
-			if err != nil {
-				WriteError(w, r, err)
-				return
-			}
-			WriteJSON(w, http.StatusOK, map[string]any{"deleted": n, "pattern": body.Pattern})
-		})))
-	}
 }

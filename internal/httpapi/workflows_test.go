@@ -28,8 +28,7 @@ func workflowServer(t *testing.T, st market.Store, c ...workflow.Cache) *httptes
 	if len(c) > 0 {
 		wc = c[0]
 	}
-	svc := workflow.NewService(st, wc, time.Minute)
-	srv := httptest.NewServer(New(Deps{Store: st, Mount: WorkflowRoutes(svc, testToken)}))
+	srv := httptest.NewServer(newHandler(t, setup{store: st, wfCache: wc, token: testToken}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -250,8 +249,11 @@ func replicaCache(t *testing.T, name string) *cache.Cache {
 // the other's next list, although both keep lists in their in-process tier.
 func TestWorkflowInvalidationAcrossReplicas(t *testing.T) {
 	st := openSQLite(t)
-	a := workflowServer(t, st, replicaCache(t, "shared"))
-	b := workflowServer(t, st, replicaCache(t, "shared"))
+	ca, cb := replicaCache(t, "shared"), replicaCache(t, "shared")
+	listening(t, ca, cb)
+	listening(t, cb, ca)
+	a := workflowServer(t, st, ca)
+	b := workflowServer(t, st, cb)
 	listIDs(t, a.URL) // warm both tiers on both replicas
 	listIDs(t, b.URL)
 	_, created := call(t, "POST", a.URL+"/api/workflows", goodWorkflow, true)
@@ -261,6 +263,23 @@ func TestWorkflowInvalidationAcrossReplicas(t *testing.T) {
 		t.Fatalf("delete via b: %d", s)
 	}
 	waitFor(t, func() bool { return !listIDs(t, a.URL)[id] })
+}
+
+// listening waits until to hears the invalidations from publishes: a new
+// cache subscribes in the background, and a message sent before that
+// would be lost (the test would then see the L1 TTL, not the channel).
+func listening(t *testing.T, from, to *cache.Cache) {
+	t.Helper()
+	ctx := context.Background()
+	for range 500 {
+		to.Set(ctx, "probe", []byte("x"), time.Minute)
+		from.DeletePattern(ctx, "probe")
+		if _, ok := to.Get(ctx, "probe"); !ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the replica's invalidation channel never came up")
 }
 
 // waitFor allows the pub/sub message to cross replicas (sub-millisecond on

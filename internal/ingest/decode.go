@@ -60,10 +60,9 @@ type column struct {
 	required bool
 }
 
-func col(names ...string) column       { return column{names: names} }
-func must(names ...string) column      { return column{names: names, required: true} }
-func (c column) String() string        { return c.names[0] }
-func (c column) matches(h string) bool { return slices.Contains(c.names, h) }
+func col(names ...string) column  { return column{names: names} }
+func must(names ...string) column { return column{names: names, required: true} }
+func (c column) String() string   { return c.names[0] }
 
 // Fields of each dataset, indexed by the f* constants below.
 var schemas = map[string][]column{
@@ -193,9 +192,6 @@ func NewDecoder(dataset string, header []string) (*Decoder, error) {
 func normHeader(h string) string {
 	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 }
-
-// Dataset is the table the decoder fills.
-func (d *Decoder) Dataset() string { return d.dataset }
 
 // Add decodes one record and appends it to the batch. On error nothing is
 // appended and the error says which field is wrong and why, e.g.

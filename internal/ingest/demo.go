@@ -390,9 +390,6 @@ func (g *DemoMarket) Reference() Batch {
 	return b
 }
 
-// Days are the market's open days, oldest first.
-func (g *DemoMarket) Days() []time.Time { return g.days }
-
 // Next generates the next chunk of days; ok is false when every day is done.
 func (g *DemoMarket) Next() (b Batch, ok bool) {
 	if g.day >= len(g.days) {

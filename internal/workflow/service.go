@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/query"
 )
 
 // Errors of the service; the HTTP layer maps them to statuses.
@@ -56,14 +57,25 @@ type List struct {
 // when includeTemplates, filtered by category when it is not empty, newest
 // update first.
 func (s *Service) ListJSON(ctx context.Context, includeTemplates bool, category string) ([]byte, error) {
-	key := fmt.Sprintf("workflow:list:%t:%s", includeTemplates, category)
-	return s.cache.Load(ctx, key, s.ttl, func(ctx context.Context) ([]byte, error) {
-		list, err := s.List(ctx, includeTemplates, category)
+	return cachedJSON(ctx, s, query.WorkflowListKey(includeTemplates, category), func(ctx context.Context) (List, error) {
+		return s.List(ctx, includeTemplates, category)
+	})
+}
+
+// cachedJSON answers key from the cache, encoding what read returns on a
+// miss; a TTL of 0 (CACHE_TTL_WORKFLOWS=0) turns caching off.
+func cachedJSON[T any](ctx context.Context, s *Service, key query.Key, read func(context.Context) (T, error)) ([]byte, error) {
+	load := func(ctx context.Context) ([]byte, error) {
+		v, err := read(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(list)
-	})
+		return json.Marshal(v)
+	}
+	if s.ttl <= 0 {
+		return load(ctx)
+	}
+	return s.cache.Load(ctx, key.Name, s.ttl, load)
 }
 
 // List reads the workflows from the store, uncached.
@@ -106,12 +118,8 @@ func (s *Service) GetJSON(ctx context.Context, id string) ([]byte, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	return s.cache.Load(ctx, "workflow:"+id, s.ttl, func(ctx context.Context) ([]byte, error) {
-		w, err := s.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(w)
+	return cachedJSON(ctx, s, query.WorkflowKey(id), func(ctx context.Context) (Workflow, error) {
+		return s.Get(ctx, id)
 	})
 }
 
@@ -233,10 +241,11 @@ func (s *Service) save(ctx context.Context, w Workflow) error {
 	return s.invalidate(ctx)
 }
 
-// invalidate drops every cached workflow answer. The write already landed,
-// so a failure here is reported but the caller's data is safe.
+// invalidate drops every cached workflow answer. The write already landed;
+// when Redis cannot take the invalidation the cache queues it and answers
+// nil, so an error here is a closed cache or a bad pattern.
 func (s *Service) invalidate(ctx context.Context) error {
-	if _, err := s.cache.DeletePattern(context.WithoutCancel(ctx), "workflow:*"); err != nil {
+	if _, err := s.cache.DeletePattern(context.WithoutCancel(ctx), query.WorkflowsPattern); err != nil {
 		return fmt.Errorf("workflow saved, but invalidating cached copies failed: %w", err)
 	}
 	return nil

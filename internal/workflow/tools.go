@@ -4,8 +4,9 @@ import "sort"
 
 // Tool is a data function a workflow may select. Each one is a route of
 // this service's own API: Path is its pattern, and Parameters (a JSON
-// schema) name the path and query parameters it takes. A test calls every
-// tool's route, so a tool cannot name a function the service lacks.
+// schema) name the path and query parameters it takes. The API's tests
+// (httpapi) check every tool's example against its schema and call its
+// route with it, so a tool cannot name a function the service lacks.
 type Tool struct {
 	Name        string         `json:"name"`
 	Description string         `json:"description"`

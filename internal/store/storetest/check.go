@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -23,60 +24,51 @@ func dates(ts []time.Time) []string {
 	return out
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
+func equalStrings(a, b []string) bool { return slices.Equal(a, b) }
+
+// checkRanking compares a ranked answer row by row: first the order of the
+// codes, then each row with same; show renders a row in the failure.
+func checkRanking[T any](t *testing.T, label string, got, want []T, code func(T) string, same func(g, w T) bool, show func(T) string) {
+	t.Helper()
+	codes := func(rows []T) []string {
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			out[i] = code(r)
+		}
+		return out
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+	if !slices.Equal(codes(got), codes(want)) {
+		t.Errorf("%s: order\n got %v\nwant %v", label, codes(got), codes(want))
+		return
+	}
+	for i := range want {
+		if !same(got[i], want[i]) {
+			t.Errorf("%s: row %d\n got %s\nwant %s", label, i, show(got[i]), show(want[i]))
 		}
 	}
-	return true
 }
 
 func checkHotStocks(t *testing.T, label string, got, want []market.HotStock) {
 	t.Helper()
-	codes := func(hs []market.HotStock) (out []string) {
-		for _, h := range hs {
-			out = append(out, h.TSCode)
-		}
-		return out
-	}
-	if !equalStrings(codes(got), codes(want)) {
-		t.Errorf("%s: order\n got %v\nwant %v", label, codes(got), codes(want))
-		return
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if g.Name != w.Name || g.Industry != w.Industry || g.Synthetic != w.Synthetic ||
-			!near(g.Close, w.Close) || !near(g.PctChg, w.PctChg) || !near(g.Amount, w.Amount) || !near(g.Vol, w.Vol) ||
-			!nearPtr(g.TurnoverRate, w.TurnoverRate) || !nearPtr(g.CircMV, w.CircMV) {
-			t.Errorf("%s: row %d\n got %+v turnover=%s circ_mv=%s\nwant %+v turnover=%s circ_mv=%s",
-				label, i, g, pf(g.TurnoverRate), pf(g.CircMV), w, pf(w.TurnoverRate), pf(w.CircMV))
-		}
-	}
+	checkRanking(t, label, got, want, func(h market.HotStock) string { return h.TSCode },
+		func(g, w market.HotStock) bool {
+			return g.Name == w.Name && g.Industry == w.Industry && g.Synthetic == w.Synthetic &&
+				near(g.Close, w.Close) && near(g.PctChg, w.PctChg) && near(g.Amount, w.Amount) && near(g.Vol, w.Vol) &&
+				nearPtr(g.TurnoverRate, w.TurnoverRate) && nearPtr(g.CircMV, w.CircMV)
+		},
+		func(h market.HotStock) string {
+			return fmt.Sprintf("%+v turnover=%s circ_mv=%s", h, pf(h.TurnoverRate), pf(h.CircMV))
+		})
 }
 
 func checkHotETFs(t *testing.T, label string, got, want []market.HotETF) {
 	t.Helper()
-	codes := func(hs []market.HotETF) (out []string) {
-		for _, h := range hs {
-			out = append(out, h.TSCode)
-		}
-		return out
-	}
-	if !equalStrings(codes(got), codes(want)) {
-		t.Errorf("%s: order\n got %v\nwant %v", label, codes(got), codes(want))
-		return
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if g.Name != w.Name || g.Synthetic != w.Synthetic ||
-			!near(g.Close, w.Close) || !near(g.PctChg, w.PctChg) || !near(g.Amount, w.Amount) || !near(g.Vol, w.Vol) {
-			t.Errorf("%s: row %d\n got %+v\nwant %+v", label, i, g, w)
-		}
-	}
+	checkRanking(t, label, got, want, func(h market.HotETF) string { return h.TSCode },
+		func(g, w market.HotETF) bool {
+			return g.Name == w.Name && g.Synthetic == w.Synthetic &&
+				near(g.Close, w.Close) && near(g.PctChg, w.PctChg) && near(g.Amount, w.Amount) && near(g.Vol, w.Vol)
+		},
+		func(h market.HotETF) string { return fmt.Sprintf("%+v", h) })
 }
 
 func sameBar(g, w market.DailyBar) bool {
