@@ -4,7 +4,8 @@
 #  1. Installs what is missing (docker.io, debootstrap, busybox-static), builds the Compose v2 CLI
 #     once into .cache/docker-e2e/ (`make clean` removes it) and starts a PRIVATE dockerd: its own
 #     socket, data root, exec root, pid file, bridge and address pool under a temp folder; stopped by
-#     its pid on exit. No other Docker engine, socket or configuration is touched.
+#     its pid on exit (overlay2 storage where an overlay mounts, vfs otherwise). No other Docker
+#     engine, socket or configuration is touched; the iptables rules naming its bridge are removed.
 #  2. Builds the test stand-ins of docker/standins/ (never pushed; README there) under exactly the
 #     tags our compose files and Dockerfiles name (docker/standins/images.txt).
 #  3. In a copy of the working tree, with the scripts as they are:
@@ -17,7 +18,8 @@
 #        its published ports), acceptance.sh against the infra's ClickHouse and Redis; stopping the
 #        app leaves the infra running
 #     d. `--dev`: a change to a Go file is served by the rebuilt backend (measured)
-#     e. docker-stop.sh --volumes removes each mode's data
+#     e. docker-stop.sh --volumes removes each mode's data (the last one with .env moved away)
+# Figures are printed at the end; docs/BENCHMARKS.md records them.
 #
 # Needs root (dockerd). Without root it fails under CI and skips elsewhere.
 # Env: STACK_PORT_FRONTEND, _BACKEND, _REDIS, _CLICKHOUSE_HTTP, _CLICKHOUSE, _CLICKHOUSE_INTERSERVER
@@ -25,7 +27,8 @@
 # _CLICKHOUSE_INTERSERVER), DOCKER_E2E_NET (second octet of the private 10.N.0.0/16 networks,
 # default from STACK_PORT_FRONTEND), DOCKER_E2E_KEEP=1 (leave the engine running for a look),
 # DOCKER_E2E_DEV_BOUND (seconds a Go change may take to be served, default 300),
-# DOCKER_E2E_HEALTH_TIMEOUT (per start, default 900).
+# DOCKER_E2E_HEALTH_TIMEOUT (per start, default 900), DOCKER_E2E_STORAGE (overlay2 or vfs).
+# Sourced, it only defines its functions (for a look at one phase on a kept engine).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -380,11 +383,13 @@ check_hardening() { # project
 		case $opts in *no-new-privileges*) ;; *) die "$svc runs without no-new-privileges ($opts)" ;; esac
 		case $capdrop in *ALL*) ;; *) die "$svc keeps Docker's default capabilities (cap_drop $capdrop)" ;; esac
 		case $svc in backend | frontend | redis) [ "$ro" = true ] || die "$svc has a writable root filesystem" ;; esac
-		# The servers themselves run as their own users (nginx's master and MinIO stay root, as upstream).
+		# The servers themselves run as their own users (nginx's master and MinIO stay root, as upstream):
+		# the container's main process, which the entrypoint replaced by the server. (Healthcheck
+		# commands are exec'd as the image's user, root for most, so not every process counts.)
 		case $svc in
 		backend | redis | postgres | clickhouse | langfuse-web | langfuse-worker)
-			uid=$(docker top "$c" -eo pid,uid,args | awk 'NR > 1 { print $2 }' | sort -u | tr '\n' ' ')
-			case " $uid" in *" 0 "*) die "$svc has a process running as root (uids: $uid)" ;; esac
+			uid=$(awk '/^Uid:/ { print $3 }' "/proc/$(docker inspect -f '{{.State.Pid}}' "$c")/status")
+			[ -n "$uid" ] && [ "$uid" != 0 ] || die "$svc's server runs as root (uid '$uid')"
 			;;
 		esac
 	done
