@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: installs missing Debian packages, starts real ClickHouse and
 # Redis on their own ports, then runs the format check, vet, the race-enabled
-# Go tests, the web UI's unit and browser tests and the local-stack
-# acceptance check. Servers are stopped on exit, pass or fail.
+# Go tests, the web UI's unit and browser tests, the local-stack acceptance
+# check and the Docker deployment on a private Docker engine. Servers are
+# stopped on exit, pass or fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,3 +58,11 @@ export STACK_DIR=$(mktemp -d) \
 scripts/local-stack.sh up
 eval "$(scripts/local-stack.sh env)"
 scripts/acceptance.sh "$FRONTEND_URL" "$BACKEND_URL"
+
+step "Docker deployment on a private Docker engine (every mode, stand-ins for third-party images)"
+# The Compose stack publishes on the local stack's ports, so that one stops first.
+scripts/local-stack.sh down
+unset STACK_DIR
+docker_start=$SECONDS
+scripts/docker-e2e.sh
+echo "docker-e2e took $((SECONDS - docker_start)) s"
