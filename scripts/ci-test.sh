@@ -40,6 +40,9 @@ export STOCKD_BIN=bin/stockd
 step "go test -race"
 go test -race -count=1 -timeout 40m ./...
 
+step "fuzz: every go test -fuzz target, ${FUZZ_TIME:-12s} each"
+FUZZ_TIME=${FUZZ_TIME:-12s} scripts/fuzz.sh
+
 step "web: unit tests (Vitest), type check and production build"
 (cd web && npm ci --no-audit --no-fund && npm test && npm run build)
 
