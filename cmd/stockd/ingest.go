@@ -41,8 +41,8 @@ const importUsage = `usage: stockd import [--skip-bad] DIR|FILE…
 Loads Tushare-format CSV files (header = Tushare field names). A directory
 loads every *.csv in it; the dataset comes from the file name: stock_basic,
 daily, daily_basic, adj_factor, trade_cal, etf_basic or fund_basic,
-etf_daily or fund_daily (also with a suffix: daily_20251218.csv). Other
-files are skipped. A malformed row fails the import and nothing is written,
+etf_daily or fund_daily, namechange, stk_limit, index_basic, index_daily
+(also with a suffix: daily_20251218.csv). Other files are skipped. A malformed row fails the import and nothing is written,
 unless --skip-bad, which loads the good rows and lists the bad ones.
 `
 
@@ -81,8 +81,10 @@ const demoUsage = `usage: stockd demo [--stocks N] [--etfs N] [--days N] [--seed
 
 Generates a synthetic market — every name starts with 演示 and every row is
 marked synthetic — and writes it to the store: stock_basic, etf_basic,
-trade_cal, daily, daily_basic, adj_factor and etf_daily. The same flags
-always give the same market.
+index_basic, namechange (ST episodes), trade_cal, daily, daily_basic,
+adj_factor, etf_daily and the six main indices (index_daily) computed from
+the stocks. Its last days carry planted limit-up streaks and broken boards.
+The same flags always give the same market.
 `
 
 // demo is `stockd demo`.

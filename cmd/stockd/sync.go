@@ -23,7 +23,10 @@ market. Dates already complete are skipped, so an interrupted sync resumes
 where it stopped when run again.
 
   --datasets  comma-separated, default all:
-              stock_basic,etf_basic,trade_cal,daily,daily_basic,adj_factor,fund_daily
+              stock_basic,etf_basic,index_basic,trade_cal,namechange,daily,
+              daily_basic,adj_factor,stk_limit,fund_daily,index_daily
+              (namechange is read by announcement date, from the beginning
+              on a first run; index_daily is one call per main index)
   --start     first trade date (default: each dataset's last synced date,
               or one year before --end)
   --end       last trade date (default: today, Asia/Shanghai)

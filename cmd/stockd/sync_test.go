@@ -60,7 +60,7 @@ func TestSyncUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--datasets", "daily,stk_limit"}, `unknown dataset "stk_limit"`},
+		{[]string{"--datasets", "daily,limit_list_d"}, `unknown dataset "limit_list_d"`},
 		{[]string{"--start", "2025-13-01"}, "--start: malformed date"},
 		{[]string{"--end", "yesterday"}, "--end: malformed date"},
 		{[]string{"--start", "20251218", "--end", "20251201"}, "is after --end"},

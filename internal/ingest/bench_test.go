@@ -18,13 +18,17 @@ import (
 // parsing speed from the store's.
 type discard struct{}
 
-func (discard) PutStocks(context.Context, []market.Stock) error          { return nil }
-func (discard) PutDaily(context.Context, []market.DailyBar) error        { return nil }
-func (discard) PutDailyBasic(context.Context, []market.DailyBasic) error { return nil }
-func (discard) PutAdjFactors(context.Context, []market.AdjFactor) error  { return nil }
-func (discard) PutETFs(context.Context, []market.ETF) error              { return nil }
-func (discard) PutETFDaily(context.Context, []market.DailyBar) error     { return nil }
-func (discard) PutTradeCal(context.Context, []market.TradeDay) error     { return nil }
+func (discard) PutStocks(context.Context, []market.Stock) error           { return nil }
+func (discard) PutDaily(context.Context, []market.DailyBar) error         { return nil }
+func (discard) PutDailyBasic(context.Context, []market.DailyBasic) error  { return nil }
+func (discard) PutAdjFactors(context.Context, []market.AdjFactor) error   { return nil }
+func (discard) PutETFs(context.Context, []market.ETF) error               { return nil }
+func (discard) PutETFDaily(context.Context, []market.DailyBar) error      { return nil }
+func (discard) PutTradeCal(context.Context, []market.TradeDay) error      { return nil }
+func (discard) PutNameChanges(context.Context, []market.NameChange) error { return nil }
+func (discard) PutStkLimits(context.Context, []market.StkLimit) error     { return nil }
+func (discard) PutIndices(context.Context, []market.Index) error          { return nil }
+func (discard) PutIndexDaily(context.Context, []market.DailyBar) error    { return nil }
 
 // report adds the run's throughput and the memory the process took from
 // the OS (a ceiling on its peak heap).

@@ -24,6 +24,10 @@ const (
 	TradeCal   = "trade_cal"
 	ETFBasic   = "etf_basic"
 	ETFDaily   = "etf_daily"
+	NameChange = "namechange"
+	StkLimit   = "stk_limit"
+	IndexBasic = "index_basic"
+	IndexDaily = "index_daily"
 )
 
 // aliases maps every accepted dataset name to its table. Tushare serves
@@ -36,12 +40,16 @@ var aliases = map[string]string{
 	TradeCal:     TradeCal,
 	ETFBasic:     ETFBasic,
 	ETFDaily:     ETFDaily,
+	NameChange:   NameChange,
+	StkLimit:     StkLimit,
+	IndexBasic:   IndexBasic,
+	IndexDaily:   IndexDaily,
 	"fund_basic": ETFBasic,
 	"fund_daily": ETFDaily,
 }
 
 // Dataset returns the table a dataset name loads into (fund_daily →
-// etf_daily); ok is false for names we do not load, such as stk_limit.
+// etf_daily); ok is false for names we do not load.
 func Dataset(name string) (table string, ok bool) {
 	table, ok = aliases[strings.ToLower(strings.TrimSpace(name))]
 	return table, ok
@@ -50,7 +58,8 @@ func Dataset(name string) (table string, ok bool) {
 // Datasets lists the tables in load order: reference data first, so a bar
 // never arrives before the stock and calendar that explain it.
 func Datasets() []string {
-	return []string{StockBasic, ETFBasic, TradeCal, Daily, DailyBasic, AdjFactor, ETFDaily}
+	return []string{StockBasic, ETFBasic, IndexBasic, TradeCal, NameChange, Daily, DailyBasic, AdjFactor, StkLimit,
+		ETFDaily, IndexDaily}
 }
 
 // column is one field of a dataset: its Tushare names (the first present in
@@ -84,6 +93,17 @@ var schemas = map[string][]column{
 		fIndexCode: col("index_code"), fIndexName: col("index_name"), fExchange: col("exchange"),
 		fMgrName: col("mgr_name", "management"), fListDate: col("list_date"),
 		fListStatus: col("list_status", "status")},
+	// namechange's start_date and end_date are when the name was in use
+	// (its query parameters of the same names filter the announcement date).
+	NameChange: {fCode: must("ts_code"), fName: must("name"), fStartDate: must("start_date"),
+		fEndDate: col("end_date"), fAnnDate: col("ann_date"), fChangeReason: col("change_reason")},
+	// pre_close is not a default field of stk_limit; an empty price is NULL.
+	StkLimit: {fCode: must("ts_code"), fDate: must("trade_date"), fPreClose: col("pre_close"),
+		fUpLimit: must("up_limit"), fDownLimit: must("down_limit")},
+	IndexBasic: {fCode: must("ts_code"), fName: must("name"), fMarket: col("market"), fPublisher: col("publisher"),
+		fCategory: col("category"), fBaseDate: col("base_date"), fBasePoint: col("base_point"),
+		fListDate: col("list_date")},
+	IndexDaily: barSchema,
 }
 
 var barSchema = []column{fCode: must("ts_code"), fDate: must("trade_date"), fOpen: must("open"),
@@ -131,6 +151,16 @@ const (
 	fIndexCode
 	fIndexName
 	fMgrName
+	fStartDate
+	fEndDate
+	fAnnDate
+	fChangeReason
+	fUpLimit
+	fDownLimit
+	fPublisher
+	fCategory
+	fBaseDate
+	fBasePoint
 	numFields
 )
 
@@ -204,14 +234,32 @@ func (d *Decoder) Add(rec []string) error {
 		if r.err == nil {
 			d.batch.Stocks = append(d.batch.Stocks, s)
 		}
-	case Daily, ETFDaily:
+	case Daily, ETFDaily, IndexDaily:
 		b := r.bar()
 		if r.err == nil {
-			if d.dataset == Daily {
+			switch d.dataset {
+			case Daily:
 				d.batch.Daily = append(d.batch.Daily, b)
-			} else {
+			case ETFDaily:
 				d.batch.ETFDaily = append(d.batch.ETFDaily, b)
+			default:
+				d.batch.IndexDaily = append(d.batch.IndexDaily, b)
 			}
+		}
+	case NameChange:
+		n := r.nameChange()
+		if r.err == nil {
+			d.batch.NameChanges = append(d.batch.NameChanges, n)
+		}
+	case StkLimit:
+		l := r.stkLimit()
+		if r.err == nil {
+			d.batch.StkLimits = append(d.batch.StkLimits, l)
+		}
+	case IndexBasic:
+		x := r.index()
+		if r.err == nil {
+			d.batch.Indices = append(d.batch.Indices, x)
 		}
 	case DailyBasic:
 		b := r.dailyBasic()
@@ -484,6 +532,54 @@ func (r *row) etf() market.ETF {
 	return e
 }
 
+func (r *row) nameChange() market.NameChange {
+	n := market.NameChange{
+		TSCode:       r.code(),
+		Name:         r.str(fName),
+		StartDate:    r.date(fStartDate, true),
+		EndDate:      r.date(fEndDate, false),
+		AnnDate:      r.date(fAnnDate, false),
+		ChangeReason: r.str(fChangeReason),
+	}
+	if r.err == nil && n.Name == "" {
+		r.fail(fName, fmt.Errorf("empty"))
+	}
+	if r.err == nil && !n.EndDate.IsZero() && n.EndDate.Before(n.StartDate) {
+		r.fail(fEndDate, fmt.Errorf("%s is before start_date %s", market.FormatDate(n.EndDate), market.FormatDate(n.StartDate)))
+	}
+	return n
+}
+
+// stkLimit keeps NULL prices NULL; a negative one is an error (zero and the
+// vendors' sentinels are kept: they mean no limit).
+func (r *row) stkLimit() market.StkLimit {
+	l := market.StkLimit{TSCode: r.code(), TradeDate: r.date(fDate, true), PreClose: r.optNum(fPreClose),
+		UpLimit: r.optNum(fUpLimit), DownLimit: r.optNum(fDownLimit)}
+	for f, p := range []*float64{fPreClose: l.PreClose, fUpLimit: l.UpLimit, fDownLimit: l.DownLimit} {
+		if p != nil {
+			r.nonNegative(f, *p)
+		}
+	}
+	return l
+}
+
+func (r *row) index() market.Index {
+	x := market.Index{
+		TSCode:    r.code(),
+		Name:      r.str(fName),
+		Market:    r.str(fMarket),
+		Publisher: r.str(fPublisher),
+		Category:  r.str(fCategory),
+		BaseDate:  r.date(fBaseDate, false),
+		BasePoint: r.num(fBasePoint, false),
+		ListDate:  r.date(fListDate, false),
+	}
+	if r.err == nil && x.Name == "" {
+		r.fail(fName, fmt.Errorf("empty"))
+	}
+	return x
+}
+
 func (r *row) tradeDay() market.TradeDay {
 	t := market.TradeDay{
 		Exchange:     r.str(fExchange),
@@ -550,20 +646,25 @@ func MarketOf(tsCode string) string {
 
 // Batch is decoded rows of one dataset, ready for a store.
 type Batch struct {
-	Dataset    string
-	Stocks     []market.Stock
-	Daily      []market.DailyBar
-	DailyBasic []market.DailyBasic
-	AdjFactors []market.AdjFactor
-	ETFs       []market.ETF
-	ETFDaily   []market.DailyBar
-	TradeCal   []market.TradeDay
+	Dataset     string
+	Stocks      []market.Stock
+	Daily       []market.DailyBar
+	DailyBasic  []market.DailyBasic
+	AdjFactors  []market.AdjFactor
+	ETFs        []market.ETF
+	ETFDaily    []market.DailyBar
+	TradeCal    []market.TradeDay
+	NameChanges []market.NameChange
+	StkLimits   []market.StkLimit
+	Indices     []market.Index
+	IndexDaily  []market.DailyBar
 }
 
 // Len is the number of rows in the batch.
 func (b Batch) Len() int {
 	return len(b.Stocks) + len(b.Daily) + len(b.DailyBasic) + len(b.AdjFactors) +
-		len(b.ETFs) + len(b.ETFDaily) + len(b.TradeCal)
+		len(b.ETFs) + len(b.ETFDaily) + len(b.TradeCal) + len(b.NameChanges) + len(b.StkLimits) +
+		len(b.Indices) + len(b.IndexDaily)
 }
 
 // Write stores the batch with one Put per non-empty table, so a batch of one
@@ -576,11 +677,15 @@ func (b Batch) Write(ctx context.Context, w market.Writer) error {
 	}{
 		{StockBasic, len(b.Stocks), func() error { return w.PutStocks(ctx, b.Stocks) }},
 		{ETFBasic, len(b.ETFs), func() error { return w.PutETFs(ctx, b.ETFs) }},
+		{IndexBasic, len(b.Indices), func() error { return w.PutIndices(ctx, b.Indices) }},
 		{TradeCal, len(b.TradeCal), func() error { return w.PutTradeCal(ctx, b.TradeCal) }},
+		{NameChange, len(b.NameChanges), func() error { return w.PutNameChanges(ctx, b.NameChanges) }},
 		{Daily, len(b.Daily), func() error { return w.PutDaily(ctx, b.Daily) }},
 		{DailyBasic, len(b.DailyBasic), func() error { return w.PutDailyBasic(ctx, b.DailyBasic) }},
 		{AdjFactor, len(b.AdjFactors), func() error { return w.PutAdjFactors(ctx, b.AdjFactors) }},
+		{StkLimit, len(b.StkLimits), func() error { return w.PutStkLimits(ctx, b.StkLimits) }},
 		{ETFDaily, len(b.ETFDaily), func() error { return w.PutETFDaily(ctx, b.ETFDaily) }},
+		{IndexDaily, len(b.IndexDaily), func() error { return w.PutIndexDaily(ctx, b.IndexDaily) }},
 	}
 	for _, p := range puts {
 		if p.n == 0 {
@@ -600,6 +705,8 @@ func (b Batch) Counts() map[string]int {
 	for t, n := range map[string]int{
 		StockBasic: len(b.Stocks), ETFBasic: len(b.ETFs), TradeCal: len(b.TradeCal),
 		Daily: len(b.Daily), DailyBasic: len(b.DailyBasic), AdjFactor: len(b.AdjFactors), ETFDaily: len(b.ETFDaily),
+		NameChange: len(b.NameChanges), StkLimit: len(b.StkLimits), IndexBasic: len(b.Indices),
+		IndexDaily: len(b.IndexDaily),
 	} {
 		if n > 0 {
 			m[t] = n
@@ -609,14 +716,17 @@ func (b Batch) Counts() map[string]int {
 }
 
 // TradeDates lists the distinct trade dates of the batch's bar-like rows
-// (daily, daily_basic, adj_factor, etf_daily), oldest first: the days whose
-// cached answers the batch makes stale.
+// (daily, daily_basic, adj_factor, stk_limit, etf_daily, index_daily),
+// oldest first: the days whose cached answers the batch makes stale.
+// namechange rows have no trade date: they can change any day's answers.
 func (b Batch) TradeDates() []time.Time {
 	seen := make(map[time.Time]struct{})
-	for _, r := range b.Daily {
-		seen[r.TradeDate] = struct{}{}
+	for _, bars := range [][]market.DailyBar{b.Daily, b.ETFDaily, b.IndexDaily} {
+		for _, r := range bars {
+			seen[r.TradeDate] = struct{}{}
+		}
 	}
-	for _, r := range b.ETFDaily {
+	for _, r := range b.StkLimits {
 		seen[r.TradeDate] = struct{}{}
 	}
 	for _, r := range b.DailyBasic {

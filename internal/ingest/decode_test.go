@@ -89,25 +89,11 @@ func TestDecodeSnapshotValues(t *testing.T) {
 
 func decodeAll(t *testing.T, dataset, file string) *Decoder {
 	t.Helper()
-	f, err := os.Open(filepath.Join(testenv.Snapshot(t), file))
+	text, err := os.ReadFile(filepath.Join(testenv.Snapshot(t), file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := NewDecoder(dataset, recs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, rec := range recs[1:] {
-		if err := d.Add(rec); err != nil {
-			t.Fatalf("%s:%d: %v", file, i+2, err)
-		}
-	}
-	return d
+	return decodeText(t, dataset, string(text))
 }
 
 func TestNewDecoderErrors(t *testing.T) {
@@ -116,7 +102,10 @@ func TestNewDecoderErrors(t *testing.T) {
 		header  string
 		want    string
 	}{
-		{"stk_limit", "ts_code,trade_date", `unknown dataset "stk_limit"`},
+		{"limit_list_d", "ts_code,trade_date", `unknown dataset "limit_list_d"`},
+		{StkLimit, "ts_code,trade_date,up_limit", `missing column "down_limit"`},
+		{NameChange, "ts_code,name,end_date", `missing column "start_date"`},
+		{IndexBasic, "ts_code,market", `missing column "name"`},
 		{Daily, "ts_code,trade_date,open,high,low,vol,amount", `missing column "close"`},
 		{AdjFactor, "ts_code,adj_factor", `missing column "trade_date"`},
 		{TradeCal, "exchange,cal_date", `missing column "is_open"`},
@@ -268,7 +257,90 @@ func TestDatasetNames(t *testing.T) {
 			t.Errorf("Dataset(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
-	if _, ok := Dataset("stk_limit"); ok {
-		t.Error("stk_limit is not loaded")
+	for _, name := range []string{"stk_limit", "namechange", "index_basic", "index_daily"} {
+		if got, ok := Dataset(name); !ok || got != name {
+			t.Errorf("Dataset(%q) = %q, %v", name, got, ok)
+		}
+	}
+	if _, ok := Dataset("limit_list_d"); ok {
+		t.Error("limit_list_d is not loaded")
+	}
+}
+
+// decodeText decodes a CSV text of one dataset, every row good.
+func decodeText(t *testing.T, dataset, text string) *Decoder {
+	t.Helper()
+	recs, err := csv.NewReader(strings.NewReader(text)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDecoder(dataset, recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rec := range recs[1:] {
+		if err := d.Add(rec); err != nil {
+			t.Fatalf("%s:%d: %v", dataset, i+2, err)
+		}
+	}
+	return d
+}
+
+// TestDecodeLimitsNamesIndices decodes the four datasets of the limit rule
+// and the indices, in Tushare's field names, with their NULLs and errors.
+func TestDecodeLimitsNamesIndices(t *testing.T) {
+	d := decodeText(t, NameChange,
+		"ts_code,name,start_date,end_date,ann_date,change_reason\n"+
+			"600848.SH,上海临港,20151118,,20151117,改名\n"+
+			"600848.SH,ST自仪,20010508,20061008,,ST\n")
+	n := d.Batch().NameChanges
+	if len(n) != 2 || n[0].Name != "上海临港" || !n[0].EndDate.IsZero() || market.FormatDate(n[0].AnnDate) != "2015-11-17" ||
+		n[1].ChangeReason != "ST" || !n[1].AnnDate.IsZero() || market.FormatDate(n[1].EndDate) != "2006-10-08" {
+		t.Fatalf("namechange rows %+v", n)
+	}
+	d = decodeText(t, StkLimit,
+		"trade_date,ts_code,pre_close,up_limit,down_limit\n"+
+			"20251219,000001.SZ,11.64,12.8,10.48\n"+
+			"20251219,920001.BJ,,,\n")
+	l := d.Batch().StkLimits
+	if len(l) != 2 || *l[0].UpLimit != 12.8 || *l[0].PreClose != 11.64 || l[1].UpLimit != nil || l[1].PreClose != nil {
+		t.Fatalf("stk_limit rows %+v", l)
+	}
+	if got := d.Batch().TradeDates(); len(got) != 1 || market.FormatDate(got[0]) != "2025-12-19" {
+		t.Fatalf("stk_limit trade dates %v", got)
+	}
+	d = decodeText(t, IndexBasic,
+		"ts_code,name,fullname,market,publisher,index_type,category,base_date,base_point,list_date\n"+
+			"000001.SH,上证指数,上证综合指数,SSE,中证公司,,综合指数,19901219,100,19910715\n")
+	x := d.Batch().Indices
+	if len(x) != 1 || x[0].Name != "上证指数" || x[0].BasePoint != 100 || market.FormatDate(x[0].BaseDate) != "1990-12-19" ||
+		x[0].Category != "综合指数" || x[0].Publisher != "中证公司" || x[0].Market != "SSE" {
+		t.Fatalf("index_basic rows %+v", x)
+	}
+	d = decodeText(t, IndexDaily, dailyHeader+"000001.SH,20251218,3870.1,3890.5,3861.2,3876.4,3880.3,-3.9,-0.1005,450000000,610000000,1\n")
+	if b := d.Batch().IndexDaily; len(b) != 1 || b[0].Close != 3876.4 || len(d.Batch().Daily) != 0 {
+		t.Fatalf("index_daily rows %+v", b)
+	}
+
+	for _, tc := range []struct {
+		dataset, header, row, want string
+	}{
+		{NameChange, "ts_code,name,start_date,end_date", "600848.SH,名,20200102,20191231", "end_date: 2019-12-31 is before start_date 2020-01-02"},
+		{NameChange, "ts_code,name,start_date", "600848.SH,,20200102", "name: empty"},
+		{NameChange, "ts_code,name,start_date", "600848.SH,名,", "start_date: empty"},
+		{StkLimit, "trade_date,ts_code,up_limit,down_limit", "20251219,000001.SZ,-1,9", "up_limit: -1 must not be negative"},
+		{StkLimit, "trade_date,ts_code,up_limit,down_limit", "20251219,000001.SZ,x,9", `up_limit: "x" is not a number`},
+		{IndexBasic, "ts_code,name,base_point", "000001.SH,上证指数,abc", `base_point: "abc" is not a number`},
+	} {
+		dec, err := NewDecoder(tc.dataset, strings.Split(tc.header, ","))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := dec.Add(strings.Split(tc.row, ",")); err == nil || err.Error() != tc.want {
+			t.Errorf("%s %q: error %v, want %q", tc.dataset, tc.row, err, tc.want)
+		}
+		if dec.Batch().Len() != 0 {
+			t.Errorf("%s %q: a bad row was kept", tc.dataset, tc.row)
+		}
 	}
 }

@@ -47,10 +47,13 @@ func (o DemoOptions) Validate() error {
 	return nil
 }
 
-// Demo writes a synthetic market to w: stock_basic and etf_basic rows marked
-// Synthetic, a trading calendar, and for every trading day bars,
-// valuations and adjustment factors. Nothing in it is real: names start with
-// 演示 ("demo") so no row can pass for a listed company. It writes a chunk
+// Demo writes a synthetic market to w: stock_basic, etf_basic and
+// index_basic rows marked Synthetic, a trading calendar, the stocks' name
+// history (namechange: ST episodes), and for every trading day bars,
+// valuations, adjustment factors and the six main indices computed from
+// the stocks. Nothing in it is real: names start with 演示 ("demo") so no
+// row can pass for a listed company or index. The last days carry planted
+// limit-up streaks and broken boards (DemoMarket.Plants). It writes a chunk
 // of days at a time, so memory does not grow with the number of days.
 //
 // The demo uses real code ranges and writes its own SSE calendar (weekdays
@@ -94,31 +97,43 @@ func Demo(ctx context.Context, w market.Writer, opt DemoOptions) (Report, error)
 
 // DemoMarket generates the synthetic market step by step; Demo drives it.
 type DemoMarket struct {
-	opt    DemoOptions
-	rng    *rand.Rand
-	days   []time.Time // open days, oldest first
-	cal    []market.TradeDay
-	stocks []demoStock
-	etfs   []demoETF
-	day    int // index of the next day Next generates
-	chunk  int // days per Next
+	opt DemoOptions
+	rng *rand.Rand
+	// aux draws what later versions added (ST episodes, plants), so the
+	// draws of rng, and the market a seed gives, stay as they were.
+	aux     *rand.Rand
+	days    []time.Time // open days, oldest first
+	baseDay time.Time   // the open day before days[0]
+	cal     []market.TradeDay
+	stocks  []demoStock
+	etfs    []demoETF
+	indices []demoIndex
+	day     int // index of the next day Next generates
+	chunk   int // days per Next
 }
 
 type demoStock struct {
-	info       market.Stock
-	limit      int     // daily limit in percent
-	listIdx    int     // index in days of the listing day; <0 when listed before
-	priceFen   int64   // last close
-	anchor     float64 // log price the walk drifts back to
-	sigma      float64 // daily volatility
-	beta       float64
-	factor     float64
-	totalShare float64 // 10k shares
-	floatShare float64 // 10k shares
-	turnover   float64 // typical turnover, percent
-	volMA      float64 // mean volume of recent days, for volume_ratio
-	eps, bvps  float64 // per-share earnings and book value, yuan
-	sps, dps   float64 // per-share sales and dividend, yuan
+	info     market.Stock
+	baseName string // the name without a risk-warning prefix
+	// Risk warning: ST (stPrefix + baseName) on the days [stFrom, stTo);
+	// stFrom -1 means since before the window; stFrom == stTo means never.
+	stPrefix     string
+	stFrom, stTo int
+	members      uint8      // bit j: a constituent of indices[j]
+	plant        *demoPlant // a planted pattern at the end, or nil
+	lastUp       bool       // the last bar closed at the upper limit
+	listIdx      int        // index in days of the listing day; <0 when listed before
+	priceFen     int64      // last close
+	anchor       float64    // log price the walk drifts back to
+	sigma        float64    // daily volatility
+	beta         float64
+	factor       float64
+	totalShare   float64 // 10k shares
+	floatShare   float64 // 10k shares
+	turnover     float64 // typical turnover, percent
+	volMA        float64 // mean volume of recent days, for volume_ratio
+	eps, bvps    float64 // per-share earnings and book value, yuan
+	sps, dps     float64 // per-share sales and dividend, yuan
 }
 
 type demoETF struct {
@@ -178,10 +193,13 @@ func NewDemoMarket(opt DemoOptions) (*DemoMarket, error) {
 	g := &DemoMarket{
 		opt: opt,
 		rng: rand.New(rand.NewPCG(opt.Seed, 0x5354_4f43_4b44_454d)), // "STOCKDEM"
+		aux: rand.New(rand.NewPCG(opt.Seed, 0x5354_4f43_4b41_5558)), // "STOCKAUX"
 	}
 	g.calendar()
 	g.drawStocks()
 	g.drawETFs()
+	g.drawIndices()
+	g.plantPatterns()
 	g.chunk = max(1, opt.ChunkRows/(opt.Stocks+opt.ETFs))
 	return g, nil
 }
@@ -228,6 +246,7 @@ func (g *DemoMarket) calendar() {
 		days[i], days[j] = days[j], days[i]
 	}
 	prev := days[0]
+	g.baseDay = prev
 	g.days = days[1:]
 	for t := g.days[0]; !t.After(g.days[len(g.days)-1]); t = t.AddDate(0, 0, 1) {
 		open := demoOpen(t)
@@ -293,10 +312,12 @@ func (g *DemoMarket) drawStocks() {
 		code := digits + p.suffix
 
 		name := fmt.Sprintf("演示%s%04d", g.pick(demoWords), i+1)
-		if market.BoardOf(code) == market.BoardMain && g.rng.IntN(25) == 0 {
-			name = []string{"ST", "*ST"}[g.rng.IntN(2)] + name
+		st, stPrefix := market.BoardOf(code) == market.BoardMain && g.rng.IntN(25) == 0, ""
+		if st {
+			stPrefix = []string{"ST", "*ST"}[g.rng.IntN(2)]
 		}
 		s := demoStock{
+			baseName: name,
 			info: market.Stock{
 				TSCode: code, Symbol: digits, Name: name,
 				Area: g.pick(demoAreas), Industry: g.pick(demoIndustries),
@@ -311,13 +332,14 @@ func (g *DemoMarket) drawStocks() {
 			factor:   1,
 			turnover: g.logUniform(0.3, 6),
 		}
-		s.limit = market.LimitPct(code, name)
 		if i >= n-newListings {
 			// The listing day falls in the window with at least five more
 			// days after it whenever the window allows.
 			idx := 1 + g.rng.IntN(max(1, len(g.days)-6))
 			s.listIdx = idx
 			s.info.ListDate = g.days[idx]
+		} else if st {
+			g.drawST(&s, stPrefix)
 		}
 		s.anchor = math.Log(float64(s.priceFen))
 		s.floatShare = math.Round(g.logUniform(5_000, 500_000))
@@ -378,11 +400,18 @@ func (g *DemoMarket) drawETFs() {
 	}
 }
 
-// Reference is the stock_basic, etf_basic and trade_cal rows.
+// Reference is the stock_basic, etf_basic, index_basic, namechange and
+// trade_cal rows. A stock's stock_basic name is its name on the last day.
 func (g *DemoMarket) Reference() Batch {
 	b := Batch{Dataset: "demo", TradeCal: g.cal}
 	for _, s := range g.stocks {
-		b.Stocks = append(b.Stocks, s.info)
+		info := s.info
+		info.Name = s.nameOn(len(g.days) - 1)
+		b.Stocks = append(b.Stocks, info)
+		b.NameChanges = append(b.NameChanges, g.nameRows(&s)...)
+	}
+	for _, ix := range g.indices {
+		b.Indices = append(b.Indices, ix.info)
 	}
 	for _, e := range g.etfs {
 		b.ETFs = append(b.ETFs, e.info)
@@ -403,6 +432,7 @@ func (g *DemoMarket) Next() (b Batch, ok bool) {
 		DailyBasic: make([]market.DailyBasic, 0, rows),
 		AdjFactors: make([]market.AdjFactor, 0, rows),
 		ETFDaily:   make([]market.DailyBar, 0, (last-g.day)*len(g.etfs)),
+		IndexDaily: make([]market.DailyBar, 0, (last-g.day)*len(g.indices)),
 	}
 	// One backing array for the chunk's optional valuation fields, rather
 	// than an allocation per field per row.
@@ -411,11 +441,14 @@ func (g *DemoMarket) Next() (b Batch, ok bool) {
 		vals = append(vals, v)
 		return &vals[len(vals)-1]
 	}
+	acc := make([]indexAcc, len(g.indices))
 	for ; g.day < last; g.day++ {
 		mkt := g.rng.NormFloat64() * 0.011 // the day's market-wide move
+		clear(acc)
 		for i := range g.stocks {
-			g.stockDay(&g.stocks[i], mkt, &b, ptr)
+			g.stockDay(&g.stocks[i], mkt, &b, ptr, acc)
 		}
+		g.indexDay(acc, &b)
 		for i := range g.etfs {
 			g.etfDay(&g.etfs[i], mkt, &b)
 		}
@@ -431,15 +464,21 @@ func round(v float64, places int) float64 {
 func clamp(v, lo, hi int64) int64 { return max(lo, min(hi, v)) }
 
 // stockDay moves one stock through one day and appends its rows.
-func (g *DemoMarket) stockDay(s *demoStock, mkt float64, b *Batch, ptr func(float64) *float64) {
+func (g *DemoMarket) stockDay(s *demoStock, mkt float64, b *Batch, ptr func(float64) *float64, acc []indexAcc) {
 	d := g.day
 	if d < s.listIdx {
 		return // not listed yet
 	}
+	k := len(g.days) - 1 - d // days before the last one
+	act := s.plant.on(k)
+	if act == plantSuspended {
+		return // no bar, no valuation, no factor: the stock does not trade
+	}
 	date := g.days[d]
 	pre := s.priceFen
-	newListing := s.listIdx >= 0 && d-s.listIdx < market.NewListingDays
-	if d > s.listIdx && d > 0 && g.rng.IntN(400) == 0 {
+	// The first days after a listing: a wide random walk and high turnover.
+	newListing := s.listIdx >= 0 && d-s.listIdx < market.MaxFreeDays
+	if d > s.listIdx && d > 0 && g.rng.IntN(400) == 0 && act == plantNone {
 		// Ex-rights day: a split or a dividend lowers the reference price;
 		// the factor grows by the same ratio so adjusted prices stay
 		// continuous: close[d-1]·f[d-1] = pre_close[d]·f[d].
@@ -459,6 +498,22 @@ func (g *DemoMarket) stockDay(s *demoStock, mkt float64, b *Batch, ptr func(floa
 		pre = newPre
 	}
 
+	listingDay := 0
+	if s.listIdx >= 0 {
+		listingDay = d - s.listIdx + 1
+	}
+	band := market.LimitBand(market.LimitInput{
+		TSCode: s.info.TSCode, Date: date, ST: s.st(d), ListDate: s.info.ListDate,
+		ListingDay: listingDay, PreClose: float64(pre) / 100,
+	})
+	lo, hi := int64(1), int64(math.MaxInt64)
+	if band.UpFen > 0 {
+		hi = band.UpFen
+	}
+	if band.DownFen > 0 {
+		lo = max(band.DownFen, 1)
+	}
+
 	// Daily return: market beta plus the stock's own noise with fat tails,
 	// pulled gently back towards its anchor price so long runs stay sane.
 	r := s.beta*mkt + s.sigma*g.rng.NormFloat64()
@@ -472,14 +527,9 @@ func (g *DemoMarket) stockDay(s *demoStock, mkt float64, b *Batch, ptr func(floa
 		r = g.uniform(0.2, 2.5) // first day: far above the issue price
 	case newListing:
 		r = 0.08 * g.rng.NormFloat64()
-	case g.rng.IntN(300) == 0:
+	case g.rng.IntN(300) == 0 && band.UpFen > 0:
 		toLimit = []int{1, -1}[g.rng.IntN(2)] // news: straight to the limit
-		r = float64(toLimit*s.limit) / 100
-	}
-	lo, hi := int64(1), int64(math.MaxInt64)
-	if !newListing && s.limit > 0 {
-		hi, lo = market.LimitPrices(float64(pre)/100, s.limit)
-		lo = max(lo, 1)
+		r = float64(toLimit) * float64(band.UpFen-pre) / float64(pre)
 	}
 	closeFen := clamp(int64(math.Round(float64(pre)*(1+r))), lo, hi)
 	switch toLimit {
@@ -488,10 +538,19 @@ func (g *DemoMarket) stockDay(s *demoStock, mkt float64, b *Batch, ptr func(floa
 	case -1:
 		closeFen = lo
 	}
+	closeFen, touch := g.steer(s, act, k, closeFen, lo, hi)
 	openFen := clamp(int64(math.Round(float64(pre)*(1+r*g.uniform(0, 0.6)+s.sigma/3*g.rng.NormFloat64()))), lo, hi)
 	highFen := clamp(int64(math.Round(float64(max(openFen, closeFen))*(1+math.Abs(s.sigma/2*g.rng.NormFloat64())))), max(openFen, closeFen), hi)
 	lowFen := clamp(int64(math.Round(float64(min(openFen, closeFen))*(1-math.Abs(s.sigma/2*g.rng.NormFloat64())))), lo, min(openFen, closeFen))
+	switch {
+	case touch:
+		highFen = hi // a broken board: the limit was reached during the day
+	case act == plantNotUp:
+		// Below the limit all day, so the planted streak starts after it.
+		openFen, highFen = min(openFen, hi-1), min(highFen, hi-1)
+	}
 	s.priceFen = closeFen
+	s.lastUp = band.UpFen > 0 && closeFen >= band.UpFen
 
 	cls, preY := float64(closeFen)/100, float64(pre)/100
 	open, high, low := float64(openFen)/100, float64(highFen)/100, float64(lowFen)/100
@@ -535,6 +594,16 @@ func (g *DemoMarket) stockDay(s *demoStock, mkt float64, b *Batch, ptr func(floa
 	b.DailyBasic = append(b.DailyBasic, db)
 	s.volMA = 0.8*s.volMA + 0.2*vol
 	b.AdjFactors = append(b.AdjFactors, market.AdjFactor{TSCode: s.info.TSCode, TradeDate: date, Factor: round(s.factor, 6)})
+	if s.members != 0 && !newListing {
+		// Weighted by the market value at the previous close (after any
+		// ex-rights adjustment of that close).
+		w := s.totalShare * preY
+		for j := range acc {
+			if s.members&(1<<j) != 0 {
+				acc[j].add(w, open/preY, high/preY, low/preY, cls/preY, vol, b.Daily[len(b.Daily)-1].Amount)
+			}
+		}
+	}
 }
 
 // etfDay moves one fund through one day. Funds quote to 0.001 yuan and,

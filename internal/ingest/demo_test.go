@@ -15,6 +15,14 @@ var demoEnd = time.Date(2025, 12, 19, 0, 0, 0, 0, time.UTC)
 // generate runs the generator to the end and gathers every row.
 func generate(t testing.TB, opt DemoOptions) Batch {
 	t.Helper()
+	all, _ := generateMarket(t, opt)
+	return all
+}
+
+// generateMarket is generate that also hands back the generator, for its
+// plants.
+func generateMarket(t testing.TB, opt DemoOptions) (Batch, *DemoMarket) {
+	t.Helper()
 	g, err := NewDemoMarket(opt)
 	if err != nil {
 		t.Fatal(err)
@@ -29,8 +37,9 @@ func generate(t testing.TB, opt DemoOptions) Batch {
 		all.DailyBasic = append(all.DailyBasic, b.DailyBasic...)
 		all.AdjFactors = append(all.AdjFactors, b.AdjFactors...)
 		all.ETFDaily = append(all.ETFDaily, b.ETFDaily...)
+		all.IndexDaily = append(all.IndexDaily, b.IndexDaily...)
 	}
-	return all
+	return all, g
 }
 
 func TestDemoDeterministic(t *testing.T) {
@@ -80,7 +89,14 @@ func TestDemoOptionsValidate(t *testing.T) {
 // TestDemoMarketRules checks the rules a real market obeys and the demo
 // must too, over a market big enough for rare events to happen.
 func TestDemoMarketRules(t *testing.T) {
-	m := generate(t, DemoOptions{Stocks: 300, ETFs: 30, Days: 120, Seed: 1, End: demoEnd})
+	m, g := generateMarket(t, DemoOptions{Stocks: 300, ETFs: 30, Days: 120, Seed: 1, End: demoEnd})
+	names := market.NewNameHistory(m.NameChanges)
+	suspended := map[string]bool{} // code + date of a planted suspension
+	for _, p := range g.Plants() {
+		for _, d := range p.Suspended {
+			suspended[p.TSCode+market.FormatDate(d)] = true
+		}
+	}
 
 	// Every board and every code prefix, names that cannot be real.
 	stocks := make(map[string]market.Stock)
@@ -106,7 +122,7 @@ func TestDemoMarketRules(t *testing.T) {
 		}
 		if market.IsST(s.Name) {
 			st++
-			if market.LimitPct(s.TSCode, s.Name) != 5 {
+			if market.BoardOf(s.TSCode) != market.BoardMain {
 				t.Fatalf("ST stock %s %q is not on a main board", s.TSCode, s.Name)
 			}
 		}
@@ -130,15 +146,15 @@ func TestDemoMarketRules(t *testing.T) {
 	if st == 0 {
 		t.Error("no ST stock")
 	}
-	names := make(map[string]bool)
+	fundNames := make(map[string]bool)
 	for _, e := range m.ETFs {
 		if market.BoardOf(e.TSCode) != market.BoardFund || !e.Synthetic || !strings.HasPrefix(e.Name, "演示") || !strings.HasSuffix(strings.TrimRight(e.Name, "0123456789"), "ETF") {
 			t.Errorf("bad fund %+v", e)
 		}
-		if names[e.Name] {
+		if fundNames[e.Name] {
 			t.Errorf("duplicate fund name %q", e.Name)
 		}
-		names[e.Name] = true
+		fundNames[e.Name] = true
 	}
 
 	// Calendar: bars exactly on the open days; pretrade is the previous open day.
@@ -216,8 +232,10 @@ func TestDemoMarketRules(t *testing.T) {
 				}
 			}
 		} else {
-			if dayIdx[b.TradeDate] != dayIdx[p.bar.TradeDate]+1 {
-				t.Fatalf("%s: gap between %v and %v", b.TSCode, p.bar.TradeDate, b.TradeDate)
+			for i := dayIdx[p.bar.TradeDate] + 1; i < dayIdx[b.TradeDate]; i++ {
+				if !suspended[b.TSCode+market.FormatDate(openDays[i])] {
+					t.Fatalf("%s: gap between %v and %v", b.TSCode, p.bar.TradeDate, b.TradeDate)
+				}
 			}
 			if preFen != market.ToFen(p.bar.Close) {
 				exRights++
@@ -231,11 +249,17 @@ func TestDemoMarketRules(t *testing.T) {
 		}
 		prev[b.TSCode] = last{b, f}
 
-		newListing := !s.ListDate.Before(openDays[0]) && dayIdx[b.TradeDate]-dayIdx[s.ListDate] < market.NewListingDays
-		if newListing {
-			continue
+		listingDay := 0
+		if !s.ListDate.Before(openDays[0]) {
+			listingDay = dayIdx[b.TradeDate] - dayIdx[s.ListDate] + 1
 		}
-		up, down := market.LimitPrices(b.PreClose, market.LimitPct(b.TSCode, s.Name))
+		name, _ := names.On(b.TSCode, b.TradeDate)
+		band := market.LimitBand(market.LimitInput{TSCode: b.TSCode, Date: b.TradeDate, ST: market.IsST(name),
+			ListDate: s.ListDate, ListingDay: listingDay, PreClose: b.PreClose})
+		if band.UpFen == 0 {
+			continue // a listing's free days
+		}
+		up, down := band.UpFen, band.DownFen
 		if closeFen > up || closeFen < down || market.ToFen(b.High) > up || market.ToFen(b.Low) < down {
 			t.Fatalf("bar %d outside the limits [%d, %d] fen: %+v", i, down, up, b)
 		}
@@ -308,7 +332,7 @@ func TestDemoStatsBreadth(t *testing.T) {
 		}
 		for day, bars := range byDay {
 			// No calendar lookup here: leaving new listings in can only add limit counts.
-			st := market.ComputeStats(day, bars, time.Time{})
+			st := market.ComputeStats(day, bars, nil)
 			if st.UpCount == 0 || st.DownCount == 0 || st.TotalAmount <= 0 {
 				t.Fatalf("%v: implausible breadth %+v", day, st)
 			}

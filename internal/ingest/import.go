@@ -128,7 +128,7 @@ type csvFile struct {
 // ImportPaths loads Tushare-format CSV files into w. A directory stands for
 // every *.csv file in it (not recursive). A file's dataset comes from its
 // name: daily.csv, fund_daily.csv, or a prefix such as daily_20251218.csv;
-// files that match no dataset (stk_limit.csv) are reported as skipped.
+// files that match no dataset (limit_list_d.csv) are reported as skipped.
 // Reference data (stock_basic, etf_basic, trade_cal) is loaded before bars.
 //
 // Every file is validated before anything is written: without SkipBad a

@@ -75,6 +75,7 @@ func testImportSnapshot(t *testing.T, st market.Store) {
 		DailyBasic: int64(len(testenv.ReadCSV(t, "daily_basic.csv"))),
 		AdjFactor:  int64(len(testenv.ReadCSV(t, "adj_factor.csv"))),
 		TradeCal:   int64(len(testenv.ReadCSV(t, "trade_cal.csv"))),
+		StkLimit:   int64(len(testenv.ReadCSV(t, "stk_limit.csv"))),
 	}
 	if !maps.Equal(rep.Rows, want) {
 		t.Fatalf("report rows %v, want the CSV row counts %v", rep.Rows, want)
@@ -86,25 +87,32 @@ func testImportSnapshot(t *testing.T, st market.Store) {
 		DailyBasic: distinctKeys(t, "daily_basic.csv", "ts_code", "trade_date"),
 		AdjFactor:  distinctKeys(t, "adj_factor.csv", "ts_code", "trade_date"),
 		TradeCal:   distinctKeys(t, "trade_cal.csv", "cal_date"),
+		StkLimit:   distinctKeys(t, "stk_limit.csv", "ts_code", "trade_date"),
 		ETFBasic:   0,
 		ETFDaily:   0,
+		NameChange: 0,
+		IndexBasic: 0,
+		IndexDaily: 0,
 	}
 	got := counts(t, st)
 	if !maps.Equal(got, wantKeys) {
 		t.Fatalf("store counts %v, want %v", got, wantKeys)
 	}
-	if len(rep.SkippedFiles) != 1 || filepath.Base(rep.SkippedFiles[0].Path) != "stk_limit.csv" {
-		t.Fatalf("skipped files %+v, want stk_limit.csv", rep.SkippedFiles)
+	if len(rep.SkippedFiles) != 0 {
+		t.Fatalf("skipped files %+v, want none (stk_limit.csv is loaded too)", rep.SkippedFiles)
 	}
 	if len(rep.SkippedLines) != 0 {
 		t.Fatalf("skipped lines in real data: %v", rep.SkippedLines)
 	}
+	// The changed dates are the bars' day and the day stk_limit.csv is of.
 	dates := make(map[string]bool)
-	for _, r := range testenv.ReadCSV(t, "daily.csv") {
-		dates[r["trade_date"]] = true
+	for _, file := range []string{"daily.csv", "stk_limit.csv"} {
+		for _, r := range testenv.ReadCSV(t, file) {
+			dates[r["trade_date"]] = true
+		}
 	}
-	if len(rep.Dates) != len(dates) || !dates[rep.Dates[0].Format("20060102")] {
-		t.Fatalf("changed dates %v, daily.csv has %v", rep.Dates, dates)
+	if len(rep.Dates) != len(dates) || len(dates) != 2 || !dates[rep.Dates[0].Format("20060102")] || !dates[rep.Dates[1].Format("20060102")] {
+		t.Fatalf("changed dates %v, daily.csv and stk_limit.csv have %v", rep.Dates, dates)
 	}
 
 	// Importing again changes nothing.
@@ -311,6 +319,21 @@ func (r *recorder) PutTradeCal(ctx context.Context, rows []market.TradeDay) erro
 	return r.Writer.PutTradeCal(ctx, rows)
 }
 
+func (r *recorder) PutNameChanges(ctx context.Context, rows []market.NameChange) error {
+	r.note(NameChange, len(rows))
+	return r.Writer.PutNameChanges(ctx, rows)
+}
+
+func (r *recorder) PutIndices(ctx context.Context, rows []market.Index) error {
+	r.note(IndexBasic, len(rows))
+	return r.Writer.PutIndices(ctx, rows)
+}
+
+func (r *recorder) PutIndexDaily(ctx context.Context, rows []market.DailyBar) error {
+	r.note(IndexDaily, len(rows))
+	return r.Writer.PutIndexDaily(ctx, rows)
+}
+
 func TestImportOrderNamesAndChunks(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -324,7 +347,13 @@ func TestImportOrderNamesAndChunks(t *testing.T) {
 	writeFile(t, dir, "stock_basic.csv", stockCSV)
 	writeFile(t, dir, "trade_cal_sse.csv", "exchange,cal_date,is_open,pretrade_date\nSSE,20251218,1,20251217\nSSE,20251217,1,20251216\n")
 	writeFile(t, dir, "notes.txt", "not a csv")
-	writeFile(t, dir, "stk_limit.csv", "trade_date,ts_code,up_limit,down_limit\n")
+	writeFile(t, dir, "limit_list_d.csv", "trade_date,ts_code,limit\n")
+	writeFile(t, dir, "stk_limit.csv", "trade_date,ts_code,up_limit,down_limit\n20251218,600519.SH,1661,1359\n")
+	writeFile(t, dir, "index_daily_000001.csv", dailyHeader+"000001.SH,20251218,3870,3890,3860,3876,3880,-4,-0.1,4e8,6e8,1\n")
+	writeFile(t, dir, "index_basic.csv", "ts_code,name,market,publisher,category,base_date,base_point,list_date\n"+
+		"000001.SH,上证指数,SSE,中证公司,综合指数,19901219,100,19910715\n")
+	writeFile(t, dir, "namechange.csv", "ts_code,name,start_date,end_date,ann_date,change_reason\n"+
+		"600519.SH,贵州茅台,20010827,,,其他\n")
 
 	st := openSQLite(t)
 	rec := &recorder{Writer: st}
@@ -333,14 +362,16 @@ func TestImportOrderNamesAndChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if first := slices.Index(rec.calls, Daily); first < slices.Index(rec.calls, StockBasic) ||
-		first < slices.Index(rec.calls, ETFBasic) || first < slices.Index(rec.calls, TradeCal) {
+		first < slices.Index(rec.calls, ETFBasic) || first < slices.Index(rec.calls, TradeCal) ||
+		first < slices.Index(rec.calls, NameChange) || slices.Index(rec.calls, IndexDaily) < slices.Index(rec.calls, IndexBasic) {
 		t.Fatalf("bars before reference data: %v", rec.calls)
 	}
 	// Three daily rows in chunks of two: two Puts, nothing above the chunk.
 	if !slices.Equal(rec.sizes[Daily], []int{2, 1}) {
 		t.Fatalf("daily puts %v, want [2 1]", rec.sizes[Daily])
 	}
-	want := map[string]int64{StockBasic: 2, ETFBasic: 1, TradeCal: 2, Daily: 3, ETFDaily: 2}
+	want := map[string]int64{StockBasic: 2, ETFBasic: 1, TradeCal: 2, Daily: 3, ETFDaily: 2, StkLimit: 1, IndexBasic: 1,
+		IndexDaily: 1, NameChange: 1}
 	if !maps.Equal(rep.Rows, want) {
 		t.Fatalf("rows %v, want %v", rep.Rows, want)
 	}
@@ -350,7 +381,7 @@ func TestImportOrderNamesAndChunks(t *testing.T) {
 			t.Fatalf("store %v, want %v", c, want)
 		}
 	}
-	if len(rep.SkippedFiles) != 1 || !strings.HasSuffix(rep.SkippedFiles[0].Path, "stk_limit.csv") {
+	if len(rep.SkippedFiles) != 1 || !strings.HasSuffix(rep.SkippedFiles[0].Path, "limit_list_d.csv") {
 		t.Fatalf("skipped files %+v", rep.SkippedFiles)
 	}
 	var dates []string
@@ -377,7 +408,8 @@ func TestDatasetOfFile(t *testing.T) {
 		"daily.csv": Daily, "daily_basic.csv": DailyBasic, "daily_basic_2025.csv": DailyBasic,
 		"daily_20251218.csv": Daily, "fund_daily.csv": ETFDaily, "fund_basic_E.csv": ETFBasic,
 		"Stock_Basic.CSV": StockBasic, "trade_cal.csv": TradeCal, "adj_factor_1.csv": AdjFactor,
-		"stk_limit.csv": "", "dailyx.csv": "", "etf.csv": "",
+		"stk_limit.csv": StkLimit, "namechange.csv": NameChange, "index_basic.csv": IndexBasic,
+		"index_daily_000001.SH.csv": IndexDaily, "limit_list_d.csv": "", "dailyx.csv": "", "etf.csv": "", "index.csv": "",
 	} {
 		got, ok := datasetOfFile(name)
 		if got != want || ok != (want != "") {
@@ -428,6 +460,16 @@ func testDemoIntoStore(t *testing.T, st market.Store) {
 	days, err := st.OpenDays(ctx, demoEnd, 30)
 	if err != nil || len(days) != 30 || !days[29].Equal(rep.Dates[0]) {
 		t.Fatalf("open days %v %v", days, err)
+	}
+	// Indices are labelled synthetic where a user sees them.
+	qs, err := st.IndexQuotes(ctx, demoEnd)
+	if err != nil || len(qs) < 3 {
+		t.Fatalf("index quotes %+v %v", qs, err)
+	}
+	for _, q := range qs {
+		if !q.Synthetic || !strings.HasPrefix(q.Name, "演示") {
+			t.Fatalf("index quote %+v is not labelled synthetic", q)
+		}
 	}
 	// Running again with the same seed rewrites the same rows.
 	if _, err := Demo(ctx, st, opt); err != nil {

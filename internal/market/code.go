@@ -104,48 +104,6 @@ func BoardOf(tsCode string) Board {
 	return BoardOther
 }
 
-// IsST reports whether a name marks special treatment (ST, *ST, or a leading S
-// for shares that have not completed the split-share reform).
-func IsST(name string) bool {
-	n := strings.TrimSpace(strings.ToUpper(name))
-	return strings.Contains(n, "ST") || strings.HasPrefix(n, "S ") || (strings.HasPrefix(n, "S") && !strings.HasPrefix(n, "ST") && len(n) > 1 && n[1] >= 0x80)
-}
-
-// LimitPct is the daily price limit in percent for a stock, 0 when the board
-// has no rule we know (funds, B shares).
-func LimitPct(tsCode, name string) int {
-	switch BoardOf(tsCode) {
-	case BoardMain:
-		if IsST(name) {
-			return 5
-		}
-		return 10
-	case BoardSTAR, BoardChiNext:
-		return 20
-	case BoardBSE:
-		return 30
-	}
-	return 0
-}
-
-// LimitPrices returns the limit-up and limit-down prices in fen (0.01 CNY):
-// pre_close × (1 ± pct%), rounded half-up to the fen. Integer arithmetic keeps
-// 9.995 from becoming 9.99 through binary floating point.
-func LimitPrices(preClose float64, pct int) (upFen, downFen int64) {
-	pre := ToFen(preClose)
-	upFen = (pre*int64(100+pct) + 50) / 100
-	downFen = (pre*int64(100-pct) + 50) / 100
-	return upFen, downFen
-}
-
-// ToFen converts a price in yuan to whole fen, rounding to the nearest.
-func ToFen(price float64) int64 {
-	if price < 0 {
-		return -int64(-price*100 + 0.5)
-	}
-	return int64(price*100 + 0.5)
-}
-
 // DateLayout is the form dates take in answers.
 const DateLayout = "2006-01-02"
 

@@ -2,10 +2,6 @@ package market
 
 import "time"
 
-// NewListingDays is how many trading days after listing a stock trades
-// without a price limit (every board since the 2023 registration reform).
-const NewListingDays = 5
-
 // MarketStats is the breadth of one trading day.
 type MarketStats struct {
 	TradeDate      string  `json:"trade_date"`
@@ -20,42 +16,45 @@ type MarketStats struct {
 	Synthetic      bool    `json:"synthetic"`
 }
 
-// ComputeStats counts breadth over one day's bars. Stocks listed on or after
-// firstUnlimited (the NewListingDays-th open day back from date) trade
-// without a limit and are left out of the limit counts.
-func ComputeStats(date time.Time, bars []StatBar, firstUnlimited time.Time) MarketStats {
+// ComputeStats counts breadth over one day's bars. Limit moves follow the
+// rule of the date (LimitBand): the exchange's stk_limit prices where
+// loaded, else the board rule with the day's ST status; stocks inside a
+// listing's no-limit days are not limit-counted. openDays are the open days
+// back to at least MaxFreeDays before date, newest first, as
+// Reader.OpenDays(date, NewListingDays) returns them.
+func ComputeStats(date time.Time, bars []StatBar, openDays []time.Time) MarketStats {
 	s := MarketStats{TradeDate: FormatDate(date), StockCount: len(bars)}
 	var amount float64
 	for _, b := range bars {
-		closeFen, preFen := ToFen(b.Close), ToFen(b.PreClose)
-		switch {
-		case closeFen > preFen:
-			s.UpCount++
-		case closeFen < preFen:
-			s.DownCount++
-		default:
-			s.FlatCount++
-		}
+		closeFen := ToFen(b.Close)
+		count(b, &s.UpCount, &s.DownCount, &s.FlatCount)
 		amount += b.Amount
 		s.TotalVol += b.Vol
 		s.Synthetic = s.Synthetic || b.Synthetic
-		if !firstUnlimited.IsZero() && !b.ListDate.IsZero() && !b.ListDate.Before(firstUnlimited) {
-			continue
-		}
-		pct := LimitPct(b.TSCode, b.Name)
-		if pct == 0 || preFen <= 0 {
-			continue
-		}
-		up, down := LimitPrices(b.PreClose, pct)
-		if closeFen >= up {
+		band := b.Band(date, openDays)
+		if band.LimitUp(closeFen) {
 			s.LimitUpCount++
-		} else if closeFen <= down {
+		} else if band.LimitDown(closeFen) {
 			s.LimitDownCount++
 		}
 	}
 	// amount is in thousand CNY; 1 亿 = 1e5 thousand.
 	s.TotalAmount = round2(amount / 1e5)
 	return s
+}
+
+// count adds the bar to up, down or flat as its close is above, below or at
+// the previous close, compared in fen.
+func count(b StatBar, up, down, flat *int) {
+	c, p := ToFen(b.Close), ToFen(b.PreClose)
+	switch {
+	case c > p:
+		*up++
+	case c < p:
+		*down++
+	default:
+		*flat++
+	}
 }
 
 func round2(v float64) float64 {

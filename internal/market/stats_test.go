@@ -1,6 +1,7 @@
 package market
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -28,13 +29,52 @@ func TestComputeStats(t *testing.T) {
 		{TSCode: "000001.SZ", Name: "平盘样例", ListDate: old, PreClose: 8.8, Close: 8.8},
 		{TSCode: "000002.SZ", Name: "下跌样例", ListDate: old, PreClose: 8.8, Close: 8.7, Synthetic: true},
 	}
-	s := ComputeStats(day("2025-12-18"), bars, day("2025-12-12"))
+	open := []time.Time{day("2025-12-18"), day("2025-12-17"), day("2025-12-16"), day("2025-12-15"), day("2025-12-12")}
+	s := ComputeStats(day("2025-12-18"), bars, open)
 	want := MarketStats{
 		TradeDate: "2025-12-18", UpCount: 6, DownCount: 2, FlatCount: 1,
 		LimitUpCount: 3, LimitDownCount: 1, TotalAmount: 1.75, TotalVol: 18, StockCount: 9, Synthetic: true,
 	}
 	if s != want {
 		t.Errorf("ComputeStats =\n %+v\nwant\n %+v", s, want)
+	}
+}
+
+// TestComputeStatsDated is the small hand-made market of issue 14: the
+// counts follow the rule of the date, the name history and stk_limit.
+func TestComputeStatsDated(t *testing.T) {
+	old := day("2010-01-04")
+	open := []time.Time{day("2026-07-09"), day("2026-07-08"), day("2026-07-07"), day("2026-07-06"), day("2026-07-03")}
+	bars := []StatBar{
+		// Main-board ST up 5%: a limit-up until 2026-07-05, not after.
+		{TSCode: "600001.SH", Name: "ST甲", ListDate: old, PreClose: 10, Close: 10.5},
+		// ST up 10% after the change: limit-up at the new band.
+		{TSCode: "600002.SH", Name: "*ST乙", ListDate: old, PreClose: 10, Close: 11},
+		// BSE up 30% on its third day: limit-up; up 200% on its listing day: no limit.
+		{TSCode: "920001.BJ", Name: "北交丙", ListDate: day("2026-07-07"), PreClose: 10, Close: 13},
+		{TSCode: "920002.BJ", Name: "北交丁", ListDate: day("2026-07-09"), PreClose: 10, Close: 30},
+		// Main board on its third day: free, whatever it does.
+		{TSCode: "603001.SH", Name: "新股戊", ListDate: day("2026-07-07"), PreClose: 10, Close: 11},
+		// Today's name is plain, the name history says ST on the day: the
+		// ST band (now ±10%) applies; and the reverse: ST today, plain then.
+		{TSCode: "000003.SZ", Name: "己股份", DayName: "*ST己", ListDate: old, PreClose: 10, Close: 9},
+		{TSCode: "000005.SZ", Name: "ST庚", DayName: "庚股份", ListDate: old, PreClose: 10, Close: 9.5},
+		// stk_limit says 10.78 (an ex-dividend reference): it decides.
+		{TSCode: "600003.SH", Name: "辛", ListDate: old, PreClose: 9.8, Close: 10.78, UpLimit: pf64(10.78), DownLimit: pf64(8.82)},
+	}
+	s := ComputeStats(day("2026-07-09"), bars, open)
+	if s.LimitUpCount != 3 || s.LimitDownCount != 1 {
+		t.Errorf("2026-07-09: %d limit-up, %d limit-down; want 3 (ST at 10%%, BSE day 3, stk_limit) and 1 (ST by history)", s.LimitUpCount, s.LimitDownCount)
+	}
+	// The same bars a week earlier, under the ±5% ST band: both ST
+	// stocks up are limit-up, the history-ST stock down 10% is limit-down
+	// (at 9.50), the plain-then stock down 5% is not.
+	openBefore := []time.Time{day("2026-07-03"), day("2026-07-02"), day("2026-07-01"), day("2026-06-30"), day("2026-06-29")}
+	early := slices.Clone(bars[:2])
+	early = append(early, bars[5], bars[6])
+	s = ComputeStats(day("2026-07-03"), early, openBefore)
+	if s.LimitUpCount != 2 || s.LimitDownCount != 1 {
+		t.Errorf("2026-07-03: %d limit-up, %d limit-down; want 2 and 1", s.LimitUpCount, s.LimitDownCount)
 	}
 }
 

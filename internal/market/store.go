@@ -33,6 +33,15 @@ type Writer interface {
 	PutETFs(ctx context.Context, rows []ETF) error
 	PutETFDaily(ctx context.Context, rows []DailyBar) error
 	PutTradeCal(ctx context.Context, rows []TradeDay) error
+	// PutNameChanges upserts namechange rows, keyed by (ts_code,
+	// start_date, name); a row needs all three.
+	PutNameChanges(ctx context.Context, rows []NameChange) error
+	// PutStkLimits upserts stk_limit rows, keyed by (ts_code, trade_date).
+	PutStkLimits(ctx context.Context, rows []StkLimit) error
+	// PutIndices upserts index_basic rows, keyed by ts_code.
+	PutIndices(ctx context.Context, rows []Index) error
+	// PutIndexDaily upserts index bars, keyed by (ts_code, trade_date).
+	PutIndexDaily(ctx context.Context, rows []DailyBar) error
 }
 
 // Reader answers the market API.
@@ -55,29 +64,53 @@ type Reader interface {
 	// else is an error), with names from etf_basic.
 	HotETFs(ctx context.Context, date time.Time, sortBy string, limit int) ([]HotETF, error)
 	// DayBars returns every stock bar of one day, ordered by ts_code, with
-	// name, list date and Synthetic from stock_basic (zero when missing).
+	// name, list date and Synthetic from stock_basic (zero when missing),
+	// DayName from namechange (the name of the row with the newest
+	// start_date on or before the day, ties by newest ann_date then greatest
+	// name; "" when none) and the day's stk_limit prices (nil when the stock
+	// has no stk_limit row that day).
 	DayBars(ctx context.Context, date time.Time) ([]StatBar, error)
+	// DayStocks is DayBars with the stock's industry and the day's
+	// daily_basic valuation (nil fields when NULL or missing).
+	DayStocks(ctx context.Context, date time.Time) ([]DayStock, error)
+	// WindowBars returns the stock bars of the given codes with trade dates
+	// in [from, to], with each day's stk_limit prices, ordered by ts_code
+	// then trade_date. No codes means no bars.
+	WindowBars(ctx context.Context, codes []string, from, to time.Time) ([]WindowBar, error)
+	// NameChanges returns the namechange rows of the given codes (nil codes:
+	// every row), ordered by ts_code, start_date, ann_date, name.
+	NameChanges(ctx context.Context, codes []string) ([]NameChange, error)
+	// DailyTotals sums the stock bars of each of the n newest trade dates
+	// on or before date (dates with stock bars), newest first.
+	DailyTotals(ctx context.Context, date time.Time, n int) ([]DayTotal, error)
+	// IndexQuotes returns the index bars of one day with their names from
+	// index_basic (empty when missing), ordered by ts_code.
+	IndexQuotes(ctx context.Context, date time.Time) ([]IndexQuote, error)
+	// Index returns one index with its newest bar (nil when none);
+	// ErrNotFound when it has no index_basic row.
+	Index(ctx context.Context, tsCode string) (IndexInfo, error)
 	// Stock returns one stock with its newest bar and newest daily_basic row
 	// (each nil when none); ErrNotFound when it has no stock_basic row.
 	Stock(ctx context.Context, tsCode string) (StockInfo, error)
 	// ETF returns one fund with its newest bar; ErrNotFound when it has no
 	// etf_basic row.
 	ETF(ctx context.Context, tsCode string) (ETFInfo, error)
-	// Bars returns the stock's or fund's bars in [start, end] (zero = open
-	// end), oldest first, each with its adjustment factor (0 when none). An
-	// unknown code has no bars (not an error).
+	// Bars returns the stock's, fund's or index's bars in [start, end]
+	// (zero = open end), oldest first, each with its adjustment factor (0
+	// when none). An unknown code has no bars (not an error).
 	Bars(ctx context.Context, tsCode string, start, end time.Time) ([]AdjBar, error)
 	// LatestAdjFactor is the factor on the newest day the code has one;
 	// ErrNoData when it has none.
 	LatestAdjFactor(ctx context.Context, tsCode string) (time.Time, float64, error)
-	// Search finds stocks and funds (of stock_basic and etf_basic) whose
-	// ts_code starts with q or whose name contains q, q taken literally (no
-	// wildcards); codes that match come first, each group by ts_code, at most
-	// limit.
+	// Search finds stocks, funds and indices (of stock_basic, etf_basic and
+	// index_basic) whose ts_code starts with q or whose name contains q, q
+	// taken literally (no wildcards); codes that match come first, each
+	// group by ts_code, at most limit.
 	Search(ctx context.Context, q string, limit int) ([]SearchHit, error)
 	// Counts returns the number of distinct keys per table, under the keys
 	// stock_basic, daily, daily_basic, adj_factor, etf_basic, etf_daily,
-	// trade_cal and workflows (live workflows only).
+	// trade_cal, namechange, stk_limit, index_basic, index_daily and
+	// workflows (live workflows only).
 	Counts(ctx context.Context) (map[string]int64, error)
 }
 

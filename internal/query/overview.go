@@ -125,18 +125,7 @@ func (q *Queries) marketStats(ctx context.Context, date time.Time) (market.Marke
 	if err != nil {
 		return market.MarketStats{}, fmt.Errorf("open days before %s: %w", market.FormatDate(date), err)
 	}
-	return market.ComputeStats(date, bars, newListingCutoff(days)), nil
-}
-
-// newListingCutoff is the first day whose listings still trade without a
-// limit on the stats day: the NewListingDays-th open day back (days are
-// newest first). With a shorter calendar the oldest day known is the best
-// guess; with none, every stock is limit-counted.
-func newListingCutoff(days []time.Time) time.Time {
-	if len(days) == 0 {
-		return time.Time{}
-	}
-	return days[min(market.NewListingDays, len(days))-1]
+	return market.ComputeStats(date, bars, days), nil
 }
 
 // Trade-date list sizes.

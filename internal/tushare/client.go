@@ -34,6 +34,10 @@ var pageSizes = map[string]int{
 	"etf_basic":   5000,
 	"fund_basic":  5000,
 	"fund_daily":  2000,
+	"stk_limit":   5800,
+	"namechange":  10000,
+	"index_basic": 5000,
+	"index_daily": 8000,
 }
 
 const defaultPageSize = 2000

@@ -27,6 +27,14 @@ const (
 	DailyBasic = "daily_basic"
 	AdjFactor  = "adj_factor"
 	FundDaily  = "fund_daily"
+	// The limit rule's inputs and the indices. Tushare grants stk_limit and
+	// index_daily from 2000 points, namechange from 120 (index_basic 200):
+	// like every dataset, one the account cannot reach is skipped with a
+	// warning and the rest of the sync goes on.
+	NameChange = "namechange"
+	StkLimit   = "stk_limit"
+	IndexBasic = "index_basic"
+	IndexDaily = "index_daily"
 )
 
 // dataset says how one dataset is fetched and decoded.
@@ -41,11 +49,17 @@ type dataset struct {
 var datasets = []dataset{
 	{StockBasic, "stock_basic", ingest.StockBasic, []string{"ts_code", "symbol", "name", "area", "industry", "market", "exchange", "list_date", "delist_date", "list_status"}, false},
 	{ETFBasic, "etf_basic", ingest.ETFBasic, []string{"ts_code", "csname", "index_code", "index_name", "exchange", "mgr_name", "list_date", "list_status"}, false},
+	{IndexBasic, "index_basic", ingest.IndexBasic, []string{"ts_code", "name", "market", "publisher", "category", "base_date", "base_point", "list_date"}, false},
 	{TradeCal, "trade_cal", ingest.TradeCal, []string{"exchange", "cal_date", "is_open", "pretrade_date"}, false},
+	{NameChange, "namechange", ingest.NameChange, []string{"ts_code", "name", "start_date", "end_date", "ann_date", "change_reason"}, false},
 	{Daily, "daily", ingest.Daily, barFields, true},
 	{DailyBasic, "daily_basic", ingest.DailyBasic, []string{"ts_code", "trade_date", "close", "turnover_rate", "volume_ratio", "pe", "pe_ttm", "pb", "ps", "dv_ratio", "total_share", "float_share", "total_mv", "circ_mv"}, true},
 	{AdjFactor, "adj_factor", ingest.AdjFactor, []string{"ts_code", "trade_date", "adj_factor"}, true},
+	{StkLimit, "stk_limit", ingest.StkLimit, []string{"ts_code", "trade_date", "pre_close", "up_limit", "down_limit"}, true},
 	{FundDaily, "fund_daily", ingest.ETFDaily, barFields, true},
+	// One call per index over the planned dates, not per date: six indices
+	// are six calls however long the range (see syncIndexDaily).
+	{IndexDaily, "index_daily", ingest.IndexDaily, barFields, true},
 }
 
 var barFields = []string{"ts_code", "trade_date", "open", "high", "low", "close", "pre_close", "change", "pct_chg", "vol", "amount"}
@@ -241,6 +255,16 @@ func (s *Syncer) run(ctx context.Context, opt Options, sum *Summary, now func() 
 		sum.Rows[name] += b.Len()
 		log.Info("sync: reference data stored", "dataset", name, "rows", b.Len())
 	}
+	if selected(IndexBasic) {
+		if err := s.syncIndexBasic(ctx, sum, log); err != nil {
+			return err
+		}
+	}
+	if selected(NameChange) {
+		if err := s.syncNameChanges(ctx, end, sum, log); err != nil {
+			return err
+		}
+	}
 	if !selected(TradeCal) && len(dated) == 0 {
 		return nil
 	}
@@ -302,6 +326,9 @@ func (s *Syncer) run(ctx context.Context, opt Options, sum *Summary, now func() 
 	// the datasets proceed side by side, each oldest date first.
 	for i, d := range dated {
 		g.Go(func() error {
+			if d.name == IndexDaily {
+				return s.syncIndexDaily(gctx, d, plans[i], sum, &mu, changed, prog, log)
+			}
 			for _, date := range plans[i] {
 				n, bad, err := s.syncDate(gctx, d, date, etfCodes, log)
 				if errors.Is(err, ErrNoPermission) {

@@ -104,7 +104,16 @@ func TestSyncMatchesImport(t *testing.T) {
 		srv := newServer(t, tusharetest.Options{}) // no funds: the CSVs have none
 		synced, imported := open(t), open(t)
 
-		sum, err := newSyncer(srv, synced).Run(ctx, Options{Start: snapshotDay, End: snapshotDay})
+		// To the day after the bars, the day stk_limit.csv is of; without
+		// the datasets the snapshot has no files for (the fake makes them).
+		var names []string
+		for _, n := range DatasetNames() {
+			if n != NameChange && n != IndexBasic && n != IndexDaily {
+				names = append(names, n)
+			}
+		}
+		limitDay := snapshotDay.AddDate(0, 0, 1)
+		sum, err := newSyncer(srv, synced).Run(ctx, Options{Datasets: names, Start: snapshotDay, End: limitDay})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,8 +133,11 @@ func TestSyncMatchesImport(t *testing.T) {
 		if want := len(testenv.ReadCSV(t, "daily.csv")); sum.Rows[Daily] != want {
 			t.Errorf("daily: synced %d rows, the CSV has %d", sum.Rows[Daily], want)
 		}
-		if !slices.Equal(sum.Changed, []time.Time{snapshotDay}) {
+		if !slices.Equal(sum.Changed, []time.Time{snapshotDay, limitDay}) {
 			t.Errorf("changed dates = %v", sum.Changed)
+		}
+		if got, err := synced.SyncedDates(ctx, StkLimit); err != nil || !slices.Equal(got, []time.Time{limitDay}) {
+			t.Errorf("sync_state of stk_limit = %v, %v; want the day of stk_limit.csv", got, err)
 		}
 		sameData(t, synced, imported, []time.Time{snapshotDay})
 		for _, ds := range []string{Daily, DailyBasic, AdjFactor} {
@@ -256,6 +268,18 @@ func (c *countingStore) PutETFDaily(ctx context.Context, r []market.DailyBar) er
 func (c *countingStore) PutTradeCal(ctx context.Context, r []market.TradeDay) error {
 	return c.put(ctx, func(ctx context.Context) error { return c.Store.PutTradeCal(ctx, r) })
 }
+func (c *countingStore) PutNameChanges(ctx context.Context, r []market.NameChange) error {
+	return c.put(ctx, func(ctx context.Context) error { return c.Store.PutNameChanges(ctx, r) })
+}
+func (c *countingStore) PutStkLimits(ctx context.Context, r []market.StkLimit) error {
+	return c.put(ctx, func(ctx context.Context) error { return c.Store.PutStkLimits(ctx, r) })
+}
+func (c *countingStore) PutIndices(ctx context.Context, r []market.Index) error {
+	return c.put(ctx, func(ctx context.Context) error { return c.Store.PutIndices(ctx, r) })
+}
+func (c *countingStore) PutIndexDaily(ctx context.Context, r []market.DailyBar) error {
+	return c.put(ctx, func(ctx context.Context) error { return c.Store.PutIndexDaily(ctx, r) })
+}
 
 const (
 	faultETFs = 12
@@ -276,8 +300,13 @@ func cleanRun(t *testing.T, open openStore) (market.Store, Options) {
 	if sum.Dates[FundDaily] != faultDays || sum.Dates[Daily] != 1 {
 		t.Fatalf("clean run wrote dates %v, want %d fund days and 1 stock day", sum.Dates, faultDays)
 	}
-	if sum.Empty != 3*(faultDays-1) {
-		t.Errorf("empty dates = %d, want %d (stock datasets before the snapshot day)", sum.Empty, 3*(faultDays-1))
+	// daily, daily_basic and adj_factor have the snapshot day only;
+	// stk_limit has none of these days (its file is of the next day).
+	if want := 3*(faultDays-1) + faultDays; sum.Empty != want {
+		t.Errorf("empty dates = %d, want %d (stock datasets before the snapshot day, stk_limit every day)", sum.Empty, want)
+	}
+	if sum.Dates[IndexDaily] != faultDays || sum.Rows[IndexDaily] != 6*faultDays || sum.Rows[IndexBasic] != 6 || sum.Rows[NameChange] == 0 {
+		t.Fatalf("clean run: rows %v, dates %v; want the six indices on every day and the name history", sum.Rows, sum.Dates)
 	}
 	return st, opt
 }
@@ -288,7 +317,8 @@ func TestSyncFaults(t *testing.T) {
 	eachStore(t, func(t *testing.T, open openStore) {
 		clean, opt := cleanRun(t, open)
 		srv := newServer(t, tusharetest.Options{ETFs: faultETFs, ETFDays: faultDays})
-		for _, api := range []string{"stock_basic", "etf_basic", "trade_cal", "daily", "daily_basic", "adj_factor", "fund_daily"} {
+		for _, api := range []string{"stock_basic", "etf_basic", "trade_cal", "daily", "daily_basic", "adj_factor", "fund_daily",
+			"namechange", "stk_limit", "index_basic", "index_daily"} {
 			srv.SetFaults(api, tusharetest.Faults{DropEvery: 2, ServerErrorEvery: 3, RateLimitEvery: 5, MaxRows: 1500})
 		}
 		st := open(t)
@@ -464,7 +494,8 @@ func TestParseDatasets(t *testing.T) {
 		{"daily", []string{Daily}, false},
 		{" adj_factor , daily,daily", []string{Daily, AdjFactor}, false},
 		{"etf_daily,fund_basic", []string{ETFBasic, FundDaily}, false},
-		{"daily,stk_limit", nil, true},
+		{"daily,limit_list_d", nil, true},
+		{"stk_limit,namechange,index_daily", []string{NameChange, StkLimit, IndexDaily}, false},
 		{"DAILY", []string{Daily}, false},
 	}
 	for _, tc := range cases {

@@ -84,22 +84,30 @@ func benchMonth(rng *rand.Rand, dates []time.Time) ([]market.DailyBar, []market.
 	return bars, basics
 }
 
-// benchStore opens the big generated market, building it when missing.
-func benchStore(b *testing.B) (*Store, []time.Time) {
+// openBenchDB opens and migrates the benchmark database named by $env, or
+// def; benchmark databases are kept between runs.
+func openBenchDB(b *testing.B, env, def string) (*Store, string) {
 	b.Helper()
-	ctx := context.Background()
-	db := os.Getenv("STOCKD_BENCH_DB")
+	db := os.Getenv(env)
 	if db == "" {
-		db = "stockd_bench"
+		db = def
 	}
-	st, err := Open(ctx, Options{Addr: testenv.ClickHouse(b), Database: db})
+	st, err := Open(context.Background(), Options{Addr: testenv.ClickHouse(b), Database: db})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
+	if err := st.Migrate(context.Background()); err != nil {
 		b.Fatal(err)
 	}
+	return st, db
+}
+
+// benchStore opens the big generated market, building it when missing.
+func benchStore(b *testing.B) (*Store, []time.Time) {
+	b.Helper()
+	ctx := context.Background()
+	st, db := openBenchDB(b, "STOCKD_BENCH_DB", "stockd_bench")
 	dates := benchDates()
 	var have uint64
 	if err := st.conn.QueryRow(ctx, `SELECT count() FROM sync_state WHERE dataset = 'bench'`).Scan(&have); err != nil {

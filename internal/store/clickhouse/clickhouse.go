@@ -52,6 +52,9 @@ type Store struct {
 
 	mu          sync.Mutex
 	lastVersion uint64
+
+	// refs keeps stock_basic and namechange for the day reads.
+	refs market.RefCache
 }
 
 var _ market.Store = (*Store)(nil)

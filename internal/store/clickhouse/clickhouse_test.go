@@ -123,9 +123,10 @@ func TestMigrateCreatesDatabase(t *testing.T) {
 		engines = append(engines, name+"="+engine)
 	}
 	want := "adj_factor=ReplacingMergeTree daily=ReplacingMergeTree daily_basic=ReplacingMergeTree " +
-		"etf_basic=ReplacingMergeTree etf_daily=ReplacingMergeTree schema_migrations=ReplacingMergeTree " +
-		"stock_basic=ReplacingMergeTree sync_state=ReplacingMergeTree trade_cal=ReplacingMergeTree " +
-		"workflows=ReplacingMergeTree"
+		"etf_basic=ReplacingMergeTree etf_daily=ReplacingMergeTree index_basic=ReplacingMergeTree " +
+		"index_daily=ReplacingMergeTree namechange=ReplacingMergeTree schema_migrations=ReplacingMergeTree " +
+		"stk_limit=ReplacingMergeTree stock_basic=ReplacingMergeTree sync_state=ReplacingMergeTree " +
+		"trade_cal=ReplacingMergeTree workflows=ReplacingMergeTree"
 	if got := strings.Join(engines, " "); got != want {
 		t.Errorf("tables:\n got %s\nwant %s", got, want)
 	}
@@ -222,6 +223,76 @@ func TestReingestWithoutMerge(t *testing.T) {
 	}
 	if dates, err := st.TradeDates(ctx, 10); err != nil || len(dates) != 1 {
 		t.Errorf("TradeDates = %v, %v; want one date", dates, err)
+	}
+}
+
+// TestOtherWriter: a second handle on the database, as a second process
+// holds, sees the first one's writes in its day reads.
+func TestOtherWriter(t *testing.T) {
+	a := openFresh(t)
+	b, err := Open(context.Background(), Options{Addr: a.addr, Database: a.db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	storetest.CheckOtherWriter(t, a, b)
+}
+
+// TestLimitTablesReingestWithoutMerge writes the name history, the exchange
+// limits and index bars twice (the second time with a changed non-key
+// field) and checks that both copies are on disk while every read sees one
+// row per key, the newest.
+func TestLimitTablesReingestWithoutMerge(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	d := time.Date(2025, 12, 18, 0, 0, 0, 0, time.UTC)
+	prev := d.AddDate(0, 0, -1)
+	up := func(v float64) *float64 { return &v }
+	bars := []market.DailyBar{
+		{TSCode: "600519.SH", TradeDate: prev, High: 1510, Close: 1500, PreClose: 1490, Amount: 10},
+		{TSCode: "600519.SH", TradeDate: d, High: 1650, Close: 1640, PreClose: 1500, Amount: 20},
+	}
+	for i := range 2 {
+		ann := time.Date(2001, 8, 20+i, 0, 0, 0, 0, time.UTC)
+		if err := st.PutNameChanges(ctx, []market.NameChange{
+			{TSCode: "600519.SH", Name: "贵州茅台", StartDate: time.Date(2001, 8, 27, 0, 0, 0, 0, time.UTC), AnnDate: ann},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutStkLimits(ctx, []market.StkLimit{{TSCode: "600519.SH", TradeDate: d, UpLimit: up(1650 + float64(i)), DownLimit: up(1350)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutIndexDaily(ctx, []market.DailyBar{{TSCode: "000001.SH", TradeDate: d, Close: 3900 + float64(i), Amount: 5}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutDaily(ctx, bars); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for table, want := range map[string]uint64{"namechange": 2, "stk_limit": 2, "index_daily": 2, "daily": 4} {
+		if n := rowCount(t, st, table); n != want {
+			t.Fatalf("%s holds %d rows, want %d (both copies): without them this test proves nothing", table, n, want)
+		}
+	}
+	names, err := st.NameChanges(ctx, nil)
+	if err != nil || len(names) != 1 || names[0].AnnDate.Day() != 21 {
+		t.Errorf("NameChanges = %+v, %v; want the second write only", names, err)
+	}
+	day, err := st.DayBars(ctx, d)
+	if err != nil || len(day) != 1 || day[0].DayName != "贵州茅台" || day[0].UpLimit == nil || *day[0].UpLimit != 1651 {
+		t.Errorf("DayBars = %+v, %v; want one bar with the newest limit 1651", day, err)
+	}
+	win, err := st.WindowBars(ctx, []string{"600519.SH"}, prev, d)
+	if err != nil || len(win) != 2 || win[1].UpLimit == nil || *win[1].UpLimit != 1651 {
+		t.Errorf("WindowBars = %+v, %v; want two bars", win, err)
+	}
+	tot, err := st.DailyTotals(ctx, d, 5)
+	if err != nil || len(tot) != 2 || tot[0].Amount != 20 || tot[0].Stocks != 1 {
+		t.Errorf("DailyTotals = %+v, %v; want each day once", tot, err)
+	}
+	qs, err := st.IndexQuotes(ctx, d)
+	if err != nil || len(qs) != 1 || qs[0].Close != 3901 {
+		t.Errorf("IndexQuotes = %+v, %v; want one quote at 3901", qs, err)
 	}
 }
 

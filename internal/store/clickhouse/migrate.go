@@ -153,6 +153,66 @@ var migrations = []migration{
 		) ENGINE = ReplacingMergeTree(version)
 		ORDER BY id`,
 	}},
+	// The limit rule's inputs (name history, the exchange's limit prices)
+	// and indices, shaped as Tushare's namechange, stk_limit, index_basic
+	// and index_daily. The bar-like tables follow the other bar tables'
+	// partitioning and key, so a later change of those applies to all.
+	// ann_date and end_date are Date: 1970-01-01 stands for NULL and sorts
+	// first, as NULL does in SQLite.
+	{3, "limits and indices", []string{
+		`CREATE TABLE IF NOT EXISTS namechange (
+			ts_code       String,
+			start_date    Date,
+			name          String,
+			end_date      Date,
+			ann_date      Date,
+			change_reason String,
+			version       UInt64
+		) ENGINE = ReplacingMergeTree(version)
+		ORDER BY (ts_code, start_date, name)`,
+
+		`CREATE TABLE IF NOT EXISTS stk_limit (
+			ts_code    String,
+			trade_date Date,
+			pre_close  Nullable(Float64),
+			up_limit   Nullable(Float64),
+			down_limit Nullable(Float64),
+			version    UInt64
+		) ENGINE = ReplacingMergeTree(version)
+		PARTITION BY toYYYYMM(trade_date)
+		ORDER BY (ts_code, trade_date)`,
+
+		`CREATE TABLE IF NOT EXISTS index_basic (
+			ts_code    String,
+			name       String,
+			market     String,
+			publisher  String,
+			category   String,
+			base_date  Date,
+			base_point Float64,
+			list_date  Date,
+			synthetic  UInt8,
+			version    UInt64
+		) ENGINE = ReplacingMergeTree(version)
+		ORDER BY ts_code`,
+
+		`CREATE TABLE IF NOT EXISTS index_daily (
+			ts_code    String,
+			trade_date Date,
+			open       Float64,
+			high       Float64,
+			low        Float64,
+			close      Float64,
+			pre_close  Float64,
+			change     Float64,
+			pct_chg    Float64,
+			vol        Float64,
+			amount     Float64,
+			version    UInt64
+		) ENGINE = ReplacingMergeTree(version)
+		PARTITION BY toYYYYMM(trade_date)
+		ORDER BY (ts_code, trade_date)`,
+	}},
 }
 
 // Migrate creates the database when it is missing (through the "default"

@@ -214,41 +214,6 @@ func (s *Store) HotETFs(ctx context.Context, date time.Time, sortBy string, limi
 	return out, nil
 }
 
-// DayBars returns every stock bar of one day with what breadth needs of the
-// stock, ordered by ts_code.
-func (s *Store) DayBars(ctx context.Context, date time.Time) ([]market.StatBar, error) {
-	rows, err := s.conn.Query(ctx, `
-		SELECT ts_code, name, list_date, close, pre_close, pct_chg, vol, amount, synthetic
-		FROM (
-			SELECT ts_code, close, pre_close, pct_chg, vol, amount
-			FROM daily FINAL
-			PREWHERE trade_date = ?
-		)
-		ANY LEFT JOIN (
-			SELECT ts_code, name, list_date, synthetic
-			FROM stock_basic FINAL
-		) USING ts_code
-		ORDER BY ts_code`, dateArg(date))
-	if err != nil {
-		return nil, s.connErr(fmt.Errorf("day bars: %w", err))
-	}
-	defer rows.Close()
-	var out []market.StatBar
-	for rows.Next() {
-		var b market.StatBar
-		if err := rows.Scan(&b.TSCode, &b.Name, &b.ListDate, &b.Close, &b.PreClose, &b.PctChg, &b.Vol,
-			&b.Amount, &b.Synthetic); err != nil {
-			return nil, fmt.Errorf("day bars: %w", err)
-		}
-		b.ListDate = fromDate(b.ListDate)
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("day bars: %w", err)
-	}
-	return out, nil
-}
-
 const barColumns = "trade_date, open, high, low, close, pre_close, change, pct_chg, vol, amount"
 
 // newestBarsPerDay selects barColumns of one code in a date range (three
@@ -376,8 +341,9 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 	if !end.IsZero() {
 		to = dateArg(end)
 	}
-	// A code is either a stock or a fund, so at most one side of the UNION
-	// has rows; the factor table is keyed by ts_code first.
+	// A code is a stock, a fund or an index (000001.SH is an index,
+	// 000001.SZ a stock), so at most one part of the UNION has rows; the
+	// factor table is keyed by ts_code first.
 	//
 	// Duplicates left by re-loads are collapsed with GROUP BY trade_date and
 	// argMax(row, version), the newest version as FINAL would keep, but about
@@ -390,6 +356,8 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 			`+newestBarsPerDay("daily")+`
 			UNION ALL
 			`+newestBarsPerDay("etf_daily")+`
+			UNION ALL
+			`+newestBarsPerDay("index_daily")+`
 		)
 		ANY LEFT JOIN (
 			SELECT trade_date, argMax(adj_factor, version) AS adj_factor
@@ -398,7 +366,7 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 			GROUP BY trade_date
 		) USING trade_date
 		ORDER BY trade_date`,
-		tsCode, from, to, tsCode, from, to, tsCode, from, to)
+		tsCode, from, to, tsCode, from, to, tsCode, from, to, tsCode, from, to)
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("bars of %s: %w", tsCode, err))
 	}
@@ -440,7 +408,7 @@ func (s *Store) LatestAdjFactor(ctx context.Context, tsCode string) (time.Time, 
 	return fromDate(d), f, nil
 }
 
-// Search finds stocks and funds by code prefix or name substring, q taken
+// Search finds stocks, funds and indices by code prefix or name substring, q taken
 // literally (position() knows no wildcards); code matches first, then by
 // ts_code.
 func (s *Store) Search(ctx context.Context, q string, limit int) ([]market.SearchHit, error) {
@@ -456,6 +424,9 @@ func (s *Store) Search(ctx context.Context, q string, limit int) ([]market.Searc
 			UNION ALL
 			SELECT ts_code, name, '' AS industry, 'etf' AS kind
 			FROM etf_basic FINAL
+			UNION ALL
+			SELECT ts_code, name, '' AS industry, 'index' AS kind
+			FROM index_basic FINAL
 		)
 		WHERE position(ts_code, ?) = 1 OR position(name, ?) > 0
 		ORDER BY position(ts_code, ?) = 1 DESC, ts_code
@@ -485,6 +456,7 @@ func (s *Store) Search(ctx context.Context, q string, limit int) ([]market.Searc
 // countedTables are the tables Counts reports, by name.
 var countedTables = []string{
 	"stock_basic", "daily", "daily_basic", "adj_factor", "etf_basic", "etf_daily", "trade_cal",
+	"namechange", "stk_limit", "index_basic", "index_daily",
 }
 
 // Counts returns the number of distinct keys per market table, and of live

@@ -99,6 +99,11 @@ func (s *Store) PutETFDaily(ctx context.Context, rows []market.DailyBar) error {
 	return s.putBars(ctx, "etf_daily", rows)
 }
 
+// PutIndexDaily upserts index bars.
+func (s *Store) PutIndexDaily(ctx context.Context, rows []market.DailyBar) error {
+	return s.putBars(ctx, "index_daily", rows)
+}
+
 func (s *Store) putBars(ctx context.Context, table string, rows []market.DailyBar) error {
 	if len(rows) == 0 {
 		return nil
@@ -309,6 +314,97 @@ func (s *Store) PutTradeCal(ctx context.Context, rows []market.TradeDay) error {
 			for i, r := range rows {
 				if err := b.Append(r.Exchange, r.CalDate, r.IsOpen, r.PretradeDate, v+uint64(i)); err != nil {
 					return fmt.Errorf("row %d: %w", i, err)
+				}
+			}
+			return nil
+		})
+}
+
+// PutNameChanges upserts namechange rows.
+func (s *Store) PutNameChanges(ctx context.Context, rows []market.NameChange) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	for i, r := range rows {
+		if r.TSCode == "" || r.Name == "" {
+			return fmt.Errorf("put namechange: row %d: ts_code and name are required", i)
+		}
+		for _, d := range []struct {
+			field    string
+			t        time.Time
+			required bool
+		}{{"start_date", r.StartDate, true}, {"end_date", r.EndDate, false}, {"ann_date", r.AnnDate, false}} {
+			if err := checkDate(d.field, d.t, d.required); err != nil {
+				return fmt.Errorf("put namechange: row %d (%s): %w", i, r.TSCode, err)
+			}
+		}
+	}
+	v := s.versions(len(rows))
+	return s.insert(ctx, "namechange", "ts_code, start_date, name, end_date, ann_date, change_reason, version",
+		func(b driver.Batch) error {
+			for i, r := range rows {
+				if err := b.Append(r.TSCode, r.StartDate, r.Name, r.EndDate, r.AnnDate, r.ChangeReason, v+uint64(i)); err != nil {
+					return fmt.Errorf("row %d (%s): %w", i, r.TSCode, err)
+				}
+			}
+			return nil
+		})
+}
+
+// PutStkLimits upserts stk_limit rows; nil prices are stored as NULL.
+func (s *Store) PutStkLimits(ctx context.Context, rows []market.StkLimit) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	for i, r := range rows {
+		if err := checkKey(i, r.TSCode, r.TradeDate); err != nil {
+			return fmt.Errorf("put stk_limit: %w", err)
+		}
+	}
+	v := s.versions(len(rows))
+	for _, idx := range monthChunks(len(rows), func(i int) time.Time { return rows[i].TradeDate }) {
+		n := len(idx)
+		codes, dates, versions := make([]string, n), make([]time.Time, n), make([]uint64, n)
+		pre, up, down := make([]*float64, n), make([]*float64, n), make([]*float64, n)
+		for j, i := range idx {
+			r := rows[i]
+			codes[j], dates[j], versions[j] = r.TSCode, r.TradeDate, v+uint64(i)
+			pre[j], up[j], down[j] = r.PreClose, r.UpLimit, r.DownLimit
+		}
+		err := s.insert(ctx, "stk_limit", "ts_code, trade_date, pre_close, up_limit, down_limit, version",
+			func(b driver.Batch) error { return appendColumns(b, codes, dates, pre, up, down, versions) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PutIndices upserts index_basic rows.
+func (s *Store) PutIndices(ctx context.Context, rows []market.Index) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	for i, r := range rows {
+		if r.TSCode == "" {
+			return fmt.Errorf("put indices: row %d: ts_code is empty", i)
+		}
+		if err := checkDate("base_date", r.BaseDate, false); err != nil {
+			return fmt.Errorf("put indices: row %d (%s): %w", i, r.TSCode, err)
+		}
+		if err := checkDate("list_date", r.ListDate, false); err != nil {
+			return fmt.Errorf("put indices: row %d (%s): %w", i, r.TSCode, err)
+		}
+	}
+	v := s.versions(len(rows))
+	return s.insert(ctx, "index_basic",
+		"ts_code, name, market, publisher, category, base_date, base_point, list_date, synthetic, version",
+		func(b driver.Batch) error {
+			for i, r := range rows {
+				err := b.Append(r.TSCode, r.Name, r.Market, r.Publisher, r.Category, r.BaseDate, r.BasePoint,
+					r.ListDate, r.Synthetic, v+uint64(i))
+				if err != nil {
+					return fmt.Errorf("row %d (%s): %w", i, r.TSCode, err)
 				}
 			}
 			return nil

@@ -120,25 +120,21 @@ func schemaHash() string {
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
-var bigDB struct {
-	once  sync.Once
-	path  string
-	dates []time.Time
-	err   error
+// builtDBs are the benchmark databases of this run, by path.
+var builtDBs sync.Map // path → *builtDB
+
+type builtDB struct {
+	once sync.Once
+	err  error
 }
 
-// openBig opens the 5,000 × 1,000-day database, building it on first use.
-func openBig(b *testing.B) (*Store, []time.Time) {
-	const days = 1000
-	bigDB.once.Do(func() {
-		path := filepath.Join(os.TempDir(), "stockd-sqlite-bench-"+schemaHash(), fmt.Sprintf("%dx%d.db", benchStocks, days))
-		var dates []time.Time
-		for d := benchStart; len(dates) < days; d = d.AddDate(0, 0, 1) {
-			if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
-				dates = append(dates, d)
-			}
-		}
-		bigDB.path, bigDB.dates = path, dates
+// openBuilt opens the database file at path, building it with build first
+// when it does not exist yet: into a temporary file renamed when done, so
+// an interrupted build never passes for a complete one.
+func openBuilt(b *testing.B, path string, build func(st *Store) error) *Store {
+	v, _ := builtDBs.LoadOrStore(path, &builtDB{})
+	db := v.(*builtDB)
+	db.once.Do(func() {
 		if _, err := os.Stat(path); err == nil {
 			return
 		}
@@ -150,27 +146,51 @@ func openBig(b *testing.B) (*Store, []time.Time) {
 			err = st.Migrate(ctx)
 		}
 		if err != nil {
-			bigDB.err = err
+			db.err = err
 			return
 		}
 		start := time.Now()
-		buildBenchDB(b, st, days)
-		b.Logf("built %s in %s", path, time.Since(start).Round(time.Second))
-		if err := st.Close(); err != nil { // checkpoints the WAL into the file
-			bigDB.err = err
+		if db.err = build(st); db.err != nil {
+			st.Close()
 			return
 		}
-		bigDB.err = os.Rename(tmp, path)
+		b.Logf("built %s in %s", path, time.Since(start).Round(time.Second))
+		if err := st.Close(); err != nil { // checkpoints the WAL into the file
+			db.err = err
+			return
+		}
+		db.err = os.Rename(tmp, path)
 	})
-	if bigDB.err != nil {
-		b.Fatal(bigDB.err)
+	if db.err != nil {
+		b.Fatal(db.err)
 	}
-	st, err := Open(context.Background(), bigDB.path)
+	st, err := Open(context.Background(), path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	return st, bigDB.dates
+	return st
+}
+
+// bigDBPath is the 5,000 × 1,000-day database of the store benchmarks.
+func bigDBPath() string {
+	return filepath.Join(os.TempDir(), "stockd-sqlite-bench-"+schemaHash(), fmt.Sprintf("%dx%d.db", benchStocks, 1000))
+}
+
+// openBig opens the 5,000 × 1,000-day database, building it on first use.
+func openBig(b *testing.B) (*Store, []time.Time) {
+	const days = 1000
+	var dates []time.Time
+	for d := benchStart; len(dates) < days; d = d.AddDate(0, 0, 1) {
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			dates = append(dates, d)
+		}
+	}
+	st := openBuilt(b, bigDBPath(), func(st *Store) error {
+		buildBenchDB(b, st, days)
+		return nil
+	})
+	return st, dates
 }
 
 // openOneDay is a fresh store holding one 5,000-stock day.
@@ -230,7 +250,7 @@ func BenchmarkHotStocks(b *testing.B) {
 		_, dates := openBig(b)
 		ctx := context.Background()
 		for b.Loop() {
-			st, err := Open(ctx, bigDB.path)
+			st, err := Open(ctx, bigDBPath())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -173,43 +173,6 @@ func (s *Store) HotETFs(ctx context.Context, date time.Time, sortBy string, limi
 	return out, nil
 }
 
-// dayBarsSQL reads one day in ts_code order, which is the clustered key
-// order, so SQLite needs no sort.
-const dayBarsSQL = `
-		SELECT d.ts_code, coalesce(s.name, ''), s.list_date, d.close, d.pre_close, d.pct_chg, d.vol, d.amount,
-		       coalesce(s.synthetic, 0)
-		FROM daily d
-		LEFT JOIN stock_basic s ON s.ts_code = d.ts_code
-		WHERE d.trade_date = ?
-		ORDER BY d.ts_code`
-
-// DayBars returns one day's stock bars ordered by ts_code.
-func (s *Store) DayBars(ctx context.Context, date time.Time) ([]market.StatBar, error) {
-	rows, err := s.db.QueryContext(ctx, dayBarsSQL, date.Format(market.DateLayout))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: day bars: %w", err)
-	}
-	defer rows.Close()
-	out := []market.StatBar{}
-	for rows.Next() {
-		var (
-			b    market.StatBar
-			list sql.NullString
-		)
-		if err := rows.Scan(&b.TSCode, &b.Name, &list, &b.Close, &b.PreClose, &b.PctChg, &b.Vol, &b.Amount, &b.Synthetic); err != nil {
-			return nil, fmt.Errorf("sqlite: day bars: %w", err)
-		}
-		if b.ListDate, err = parseDate(list); err != nil {
-			return nil, fmt.Errorf("sqlite: day bars: %w", err)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: day bars: %w", err)
-	}
-	return out, nil
-}
-
 const barColumns = "trade_date, ts_code, open, high, low, close, pre_close, change, pct_chg, vol, amount"
 
 type scanner interface{ Scan(dest ...any) error }
@@ -323,8 +286,9 @@ func (s *Store) ETF(ctx context.Context, tsCode string) (market.ETFInfo, error) 
 	return info, nil
 }
 
-// Bars returns a code's bars in [start, end], from daily or etf_daily
-// (a code lives in one of them), each with that day's factor.
+// Bars returns a code's bars in [start, end], from daily, etf_daily or
+// index_daily (a code lives in one of them: 000001.SH is an index,
+// 000001.SZ a stock), each with that day's factor.
 func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) ([]market.AdjBar, error) {
 	from, to := "", "9999-12-31"
 	if !start.IsZero() {
@@ -340,6 +304,8 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 			SELECT `+barColumns+` FROM daily WHERE ts_code = ?1 AND trade_date BETWEEN ?2 AND ?3
 			UNION ALL
 			SELECT `+barColumns+` FROM etf_daily WHERE ts_code = ?1 AND trade_date BETWEEN ?2 AND ?3
+			UNION ALL
+			SELECT `+barColumns+` FROM index_daily WHERE ts_code = ?1 AND trade_date BETWEEN ?2 AND ?3
 		) b
 		LEFT JOIN adj_factor a ON a.ts_code = b.ts_code AND a.trade_date = b.trade_date
 		ORDER BY b.trade_date`, tsCode, from, to)
@@ -396,6 +362,10 @@ func (s *Store) Search(ctx context.Context, q string, limit int) ([]market.Searc
 			SELECT ts_code, name, '', 'etf', substr(ts_code, 1, length(?2)) = ?2
 			FROM etf_basic
 			WHERE substr(ts_code, 1, length(?2)) = ?2 OR instr(name, ?1) > 0
+			UNION ALL
+			SELECT ts_code, name, '', 'index', substr(ts_code, 1, length(?2)) = ?2
+			FROM index_basic
+			WHERE substr(ts_code, 1, length(?2)) = ?2 OR instr(name, ?1) > 0
 		)
 		ORDER BY code_hit DESC, ts_code
 		LIMIT ?3`, q, strings.ToUpper(q), limit)
@@ -428,6 +398,10 @@ func (s *Store) Counts(ctx context.Context) (map[string]int64, error) {
 		"etf_basic":   "SELECT count(*) FROM etf_basic",
 		"etf_daily":   "SELECT count(*) FROM etf_daily",
 		"trade_cal":   "SELECT count(*) FROM trade_cal",
+		"namechange":  "SELECT count(*) FROM namechange",
+		"stk_limit":   "SELECT count(*) FROM stk_limit",
+		"index_basic": "SELECT count(*) FROM index_basic",
+		"index_daily": "SELECT count(*) FROM index_daily",
 		"workflows":   "SELECT count(*) FROM workflows WHERE deleted = 0",
 	}
 	out := make(map[string]int64, len(queries))

@@ -27,6 +27,8 @@ var migrationFiles embed.FS
 // Store is a market.Store in one SQLite file.
 type Store struct {
 	db *sql.DB
+	// refs keeps stock_basic and namechange for the day reads.
+	refs market.RefCache
 	// SQLite has one writer at a time. Serialising our own writes here keeps
 	// them from spinning on busy_timeout against each other; readers are not
 	// blocked (WAL).
@@ -250,12 +252,20 @@ func (s *Store) putRows(ctx context.Context, table, query string, n int, args fu
 				return fmt.Errorf("rows %d-%d: %w", i, i+rows-1, err)
 			}
 		}
-		return nil
+		return bumpVersion(ctx, tx, table)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: write %s: %w", table, err)
 	}
 	return nil
+}
+
+// bumpVersion counts a write to table in data_version, inside the write's
+// transaction.
+func bumpVersion(ctx context.Context, tx *sql.Tx, table string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO data_version (name, version) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET version = version + 1`, table)
+	return err
 }
 
 // dateArg renders a date for a TEXT column; the zero time is NULL.

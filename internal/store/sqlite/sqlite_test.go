@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -31,6 +32,28 @@ func openTest(t testing.TB) *Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) market.Store { return openTest(t) })
+}
+
+// TestOtherWriter: a second handle on the file, as a second process holds,
+// sees the first one's writes in its day reads.
+func TestOtherWriter(t *testing.T) {
+	a := openTest(t)
+	b, err := Open(context.Background(), a.dbPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	storetest.CheckOtherWriter(t, a, b)
+}
+
+// dbPath is the file the store has open.
+func (s *Store) dbPath(t testing.TB) string {
+	var seq int
+	var name, file string
+	if err := s.db.QueryRow("PRAGMA database_list").Scan(&seq, &name, &file); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
 
 func TestOpenRefusesBadPaths(t *testing.T) {
@@ -161,6 +184,9 @@ func TestPutIsAtomic(t *testing.T) {
 	}
 }
 
+// dayKey is how SQLite's plan names a seek of a bar table's day key.
+var dayKey = regexp.MustCompile(`SEARCH \w+ USING PRIMARY KEY \(trade_date=\?\)`)
+
 // TestHotQueriesUseTheDayKey guards the index design behind the 100 ms
 // target: the per-day reads must seek the (trade_date, ts_code) key, never
 // scan a bar table, and DayBars must need no sort.
@@ -190,8 +216,10 @@ func TestHotQueriesUseTheDayKey(t *testing.T) {
 		{"HotStocks amount", plan(hotStocksSQL(hotStockOrder[market.SortAmount]), "2025-12-18", 20), false},
 		{"HotStocks turnover", plan(hotStocksSQL(hotStockOrder[market.SortTurnoverRate]), "2025-12-18", 20), false},
 		{"DayBars", plan(dayBarsSQL, "2025-12-18"), true},
+		{"stk_limit of the day", plan(dayLimitSQL, "2025-12-18"), true},
+		{"daily_basic of the day", plan(dayBasicSQL, "2025-12-18"), true},
 	} {
-		if !strings.Contains(tc.plan, "SEARCH d USING PRIMARY KEY (trade_date=?)") {
+		if !dayKey.MatchString(tc.plan) {
 			t.Errorf("%s does not seek the day key:\n%s", tc.name, tc.plan)
 		}
 		if strings.Contains(tc.plan, "SCAN ") {
@@ -200,5 +228,10 @@ func TestHotQueriesUseTheDayKey(t *testing.T) {
 		if tc.noSort && strings.Contains(tc.plan, "TEMP B-TREE") {
 			t.Errorf("%s sorts:\n%s", tc.name, tc.plan)
 		}
+	}
+	// The ladder's window reads seek the codes' (ts_code, trade_date) index.
+	if p := plan(windowBarsSQL(2), "600519.SH", "000001.SZ", "2025-11-01", "2025-12-18"); !strings.Contains(p, "SEARCH d USING INDEX daily_code_date (ts_code=? AND trade_date>? AND trade_date<?)") ||
+		strings.Contains(p, "TEMP B-TREE") {
+		t.Errorf("window bars do not seek the code index:\n%s", p)
 	}
 }

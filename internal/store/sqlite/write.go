@@ -48,7 +48,13 @@ func (s *Store) PutETFDaily(ctx context.Context, rows []market.DailyBar) error {
 	return s.putBars(ctx, "etf_daily", rows)
 }
 
-// putBars writes to daily or etf_daily; table is one of those two constants.
+// PutIndexDaily upserts index bars.
+func (s *Store) PutIndexDaily(ctx context.Context, rows []market.DailyBar) error {
+	return s.putBars(ctx, "index_daily", rows)
+}
+
+// putBars writes to daily, etf_daily or index_daily; table is one of those
+// constants.
 func (s *Store) putBars(ctx context.Context, table string, rows []market.DailyBar) error {
 	for i, r := range rows {
 		if err := checkKey(table, i, r.TSCode, r.TradeDate, true); err != nil {
@@ -125,6 +131,55 @@ func (s *Store) PutTradeCal(ctx context.Context, rows []market.TradeDay) error {
 		VALUES (?, ?, ?, ?)`, len(rows), func(i int) []any {
 		r := rows[i]
 		return []any{r.Exchange, dateArg(r.CalDate), boolArg(r.IsOpen), dateArg(r.PretradeDate)}
+	})
+}
+
+// PutNameChanges upserts namechange rows.
+func (s *Store) PutNameChanges(ctx context.Context, rows []market.NameChange) error {
+	for i, r := range rows {
+		if err := checkKey("namechange", i, r.TSCode, time.Time{}, false); err != nil {
+			return err
+		}
+		if r.StartDate.IsZero() || r.Name == "" {
+			return fmt.Errorf("sqlite: write namechange: row %d (%s) needs a start_date and a name", i, r.TSCode)
+		}
+	}
+	return s.putRows(ctx, "namechange", `INSERT OR REPLACE INTO namechange
+		(ts_code, start_date, name, end_date, ann_date, change_reason)
+		VALUES (?, ?, ?, ?, ?, ?)`, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.TSCode, dateArg(r.StartDate), r.Name, dateArg(r.EndDate), dateArg(r.AnnDate), r.ChangeReason}
+	})
+}
+
+// PutStkLimits upserts stk_limit rows; nil prices are stored as NULL.
+func (s *Store) PutStkLimits(ctx context.Context, rows []market.StkLimit) error {
+	for i, r := range rows {
+		if err := checkKey("stk_limit", i, r.TSCode, r.TradeDate, true); err != nil {
+			return err
+		}
+	}
+	return s.putRows(ctx, "stk_limit", `INSERT OR REPLACE INTO stk_limit
+		(trade_date, ts_code, pre_close, up_limit, down_limit)
+		VALUES (?, ?, ?, ?, ?)`, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{dateArg(r.TradeDate), r.TSCode, r.PreClose, r.UpLimit, r.DownLimit}
+	})
+}
+
+// PutIndices upserts index_basic rows.
+func (s *Store) PutIndices(ctx context.Context, rows []market.Index) error {
+	for i, r := range rows {
+		if err := checkKey("index_basic", i, r.TSCode, time.Time{}, false); err != nil {
+			return err
+		}
+	}
+	return s.putRows(ctx, "index_basic", `INSERT OR REPLACE INTO index_basic
+		(ts_code, name, market, publisher, category, base_date, base_point, list_date, synthetic)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.TSCode, r.Name, r.Market, r.Publisher, r.Category, dateArg(r.BaseDate), r.BasePoint,
+			dateArg(r.ListDate), boolArg(r.Synthetic)}
 	})
 }
 

@@ -107,18 +107,7 @@ func checkBars(t *testing.T, label string, got, want []market.AdjBar) {
 
 func checkDayBars(t *testing.T, label string, got, want []market.StatBar) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: %d bars, want %d", label, len(got), len(want))
-		return
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if g.TSCode != w.TSCode || g.Name != w.Name || !sameDay(g.ListDate, w.ListDate) || g.Synthetic != w.Synthetic ||
-			!near(g.Close, w.Close) || !near(g.PreClose, w.PreClose) || !near(g.PctChg, w.PctChg) ||
-			!near(g.Vol, w.Vol) || !near(g.Amount, w.Amount) {
-			t.Errorf("%s: bar %d\n got %+v\nwant %+v", label, i, g, w)
-		}
-	}
+	checkRanking(t, label, got, want, func(b market.StatBar) string { return b.TSCode }, sameStatBar, statBarString)
 }
 
 func checkStock(t *testing.T, label string, got, want market.Stock) {

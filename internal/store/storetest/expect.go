@@ -120,10 +120,11 @@ func expectDayBars(fx fixture, date time.Time) []market.StatBar {
 	var out []market.StatBar
 	for _, b := range barsOn(fx.daily, date) {
 		s := stocks[b.TSCode]
+		up, down := fx.limitOn(b.TSCode, date)
 		out = append(out, market.StatBar{
-			TSCode: b.TSCode, Name: s.Name, ListDate: s.ListDate,
-			Close: b.Close, PreClose: b.PreClose, PctChg: b.PctChg, Vol: b.Vol, Amount: b.Amount,
-			Synthetic: s.Synthetic,
+			TSCode: b.TSCode, Name: s.Name, DayName: fx.nameOn(b.TSCode, date), ListDate: s.ListDate,
+			Open: b.Open, High: b.High, Low: b.Low, Close: b.Close, PreClose: b.PreClose, PctChg: b.PctChg,
+			Vol: b.Vol, Amount: b.Amount, Synthetic: s.Synthetic, UpLimit: up, DownLimit: down,
 		})
 	}
 	slices.SortFunc(out, func(a, b market.StatBar) int { return cmp.Compare(a.TSCode, b.TSCode) })
@@ -138,7 +139,7 @@ func expectBars(fx fixture, code string, start, end time.Time) []market.AdjBar {
 		}
 	}
 	var out []market.AdjBar
-	for _, b := range slices.Concat(fx.daily, fx.etfDaily) {
+	for _, b := range slices.Concat(fx.daily, fx.etfDaily, fx.indexDaily) {
 		if b.TSCode != code || (!start.IsZero() && b.TradeDate.Before(start)) || (!end.IsZero() && b.TradeDate.After(end)) {
 			continue
 		}
@@ -177,7 +178,7 @@ func expectCounts(fx fixture) map[string]int64 {
 		}
 		return int64(len(seen))
 	}
-	var stock, daily, basic, adj, etf, etfDaily, cal []string
+	var stock, daily, basic, adj, etf, etfDaily, cal, names, limits, indices, indexDaily []string
 	for _, r := range fx.stocks {
 		stock = append(stock, r.TSCode)
 	}
@@ -199,10 +200,23 @@ func expectCounts(fx fixture) map[string]int64 {
 	for _, r := range fx.cal {
 		cal = append(cal, r.Exchange+market.FormatDate(r.CalDate))
 	}
+	for _, r := range fx.names {
+		names = append(names, r.TSCode+market.FormatDate(r.StartDate)+r.Name)
+	}
+	for _, r := range fx.limits {
+		limits = append(limits, r.TSCode+market.FormatDate(r.TradeDate))
+	}
+	for _, r := range fx.indices {
+		indices = append(indices, r.TSCode)
+	}
+	for _, r := range fx.indexDaily {
+		indexDaily = append(indexDaily, r.TSCode+market.FormatDate(r.TradeDate))
+	}
 	return map[string]int64{
 		"stock_basic": distinct(stock), "daily": distinct(daily), "daily_basic": distinct(basic),
 		"adj_factor": distinct(adj), "etf_basic": distinct(etf), "etf_daily": distinct(etfDaily),
-		"trade_cal": distinct(cal), "workflows": 0,
+		"trade_cal": distinct(cal), "namechange": distinct(names), "stk_limit": distinct(limits),
+		"index_basic": distinct(indices), "index_daily": distinct(indexDaily), "workflows": 0,
 	}
 }
 

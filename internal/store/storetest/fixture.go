@@ -28,13 +28,17 @@ func day(s string) time.Time {
 func f(v float64) *float64 { return &v }
 
 type fixture struct {
-	stocks   []market.Stock
-	daily    []market.DailyBar
-	basic    []market.DailyBasic
-	adj      []market.AdjFactor
-	etfs     []market.ETF
-	etfDaily []market.DailyBar
-	cal      []market.TradeDay
+	stocks     []market.Stock
+	daily      []market.DailyBar
+	basic      []market.DailyBasic
+	adj        []market.AdjFactor
+	etfs       []market.ETF
+	etfDaily   []market.DailyBar
+	cal        []market.TradeDay
+	names      []market.NameChange
+	limits     []market.StkLimit
+	indices    []market.Index
+	indexDaily []market.DailyBar
 }
 
 func bar(code string, d time.Time, open, high, low, cls, pre, pct, vol, amount float64) market.DailyBar {
@@ -121,6 +125,41 @@ func newFixture() fixture {
 			// each date once.
 			{Exchange: "SZSE", CalDate: d2, IsOpen: true, PretradeDate: d1},
 			{Exchange: "SZSE", CalDate: d3, IsOpen: true, PretradeDate: d2},
+		},
+		names: []market.NameChange{
+			// Plain today, ST on the history from d2: DayName says ST.
+			{TSCode: "600500.SH", Name: "中化国际", StartDate: day("2000-03-01"), EndDate: day("2025-12-16"), AnnDate: day("2000-02-20"), ChangeReason: "其他"},
+			{TSCode: "600500.SH", Name: "ST中化", StartDate: d2, AnnDate: day("2025-12-12"), ChangeReason: "ST"},
+			{TSCode: "000001.SZ", Name: "深发展A", StartDate: day("1991-04-03"), EndDate: day("2012-08-01"), ChangeReason: "其他"},
+			{TSCode: "000001.SZ", Name: "平安银行", StartDate: day("2012-08-02"), AnnDate: day("2012-07-31"), ChangeReason: "改名"},
+			// One start date, two rows: the later announcement wins; a
+			// row starting after d3 applies to no bar here.
+			{TSCode: "600519.SH", Name: "贵州茅台", StartDate: day("2001-08-27"), AnnDate: day("2001-08-20")},
+			{TSCode: "600519.SH", Name: "茅台酒", StartDate: day("2001-08-27"), AnnDate: day("2001-08-01")},
+			{TSCode: "600519.SH", Name: "未来名", StartDate: day("2026-01-05"), AnnDate: day("2025-12-30")},
+			// A NULL announcement loses to a dated one on the same start.
+			{TSCode: "300750.SZ", Name: "宁德时代", StartDate: day("2018-06-11")},
+			{TSCode: "300750.SZ", Name: "宁德时代A", StartDate: day("2018-06-11"), AnnDate: day("2018-06-01")},
+		},
+		limits: []market.StkLimit{
+			{TSCode: "600519.SH", TradeDate: d3, PreClose: f(1510), UpLimit: f(1661), DownLimit: f(1359)},
+			// The exchange's 275 makes 300750's close a limit-up that the
+			// ±20% rule (300) would not.
+			{TSCode: "300750.SZ", TradeDate: d3, UpLimit: f(275), DownLimit: f(225)},
+			{TSCode: "002594.SZ", TradeDate: d3, DownLimit: f(270)}, // upper price NULL
+			{TSCode: "000001.SZ", TradeDate: d2, PreClose: f(11.3), UpLimit: f(12.43), DownLimit: f(10.17)},
+			{TSCode: "510300.SH", TradeDate: d2, UpLimit: f(4.46), DownLimit: f(3.65)},
+			{TSCode: "601318.SH", TradeDate: d3, UpLimit: f(55), DownLimit: f(45)}, // no bar that day
+		},
+		indices: []market.Index{
+			{TSCode: "000001.SH", Name: "上证指数", Market: "SSE", Publisher: "中证公司", Category: "综合指数", BaseDate: day("1990-12-19"), BasePoint: 100, ListDate: day("1991-07-15")},
+			{TSCode: "399001.SZ", Name: "深证成指", Market: "SZSE", Publisher: "深交所", Category: "规模指数", BaseDate: day("1994-07-20"), BasePoint: 1000, ListDate: day("1995-01-23"), Synthetic: true},
+		},
+		indexDaily: []market.DailyBar{
+			bar("000001.SH", d2, 3870.1, 3890.5, 3861.2, 3880.3, 3870.0, 0.2661, 4.5e8, 6.1e8),
+			bar("000001.SH", d3, 3880.3, 3900.1, 3870.0, 3876.4, 3880.3, -0.1005, 4.7e8, 6.3e8),
+			bar("399001.SZ", d3, 13100, 13200, 13050, 13150.5, 13080, 0.539, 6.2e8, 8.8e8),
+			bar("000300.SH", d3, 4580, 4600, 4570, 4590.2, 4581.1, 0.1987, 2.1e8, 3.9e8), // no index_basic row
 		},
 	}
 }

@@ -48,6 +48,10 @@ func snapshotFixture(t *testing.T) fixture {
 	for _, r := range testenv.ReadCSV(t, "adj_factor.csv") {
 		fx.adj = append(fx.adj, market.AdjFactor{TSCode: r["ts_code"], TradeDate: c.date(r["trade_date"]), Factor: c.num(r["adj_factor"])})
 	}
+	for _, r := range testenv.ReadCSV(t, "stk_limit.csv") {
+		fx.limits = append(fx.limits, market.StkLimit{TSCode: r["ts_code"], TradeDate: c.date(r["trade_date"]),
+			PreClose: c.opt(r["pre_close"]), UpLimit: c.opt(r["up_limit"]), DownLimit: c.opt(r["down_limit"])})
+	}
 	for _, r := range testenv.ReadCSV(t, "trade_cal.csv") {
 		fx.cal = append(fx.cal, market.TradeDay{
 			Exchange: "SSE", CalDate: c.date(r["cal_date"]), IsOpen: r["is_open"] == "1", PretradeDate: c.date(r["pretrade_date"]),
@@ -126,6 +130,18 @@ func testSnapshot(t *testing.T, open func(t *testing.T) market.Store) {
 			t.Errorf("LatestAdjFactor(%s) = %s %v %v; want %s %v", a.TSCode, market.FormatDate(d), v, err, market.FormatDate(a.TradeDate), a.Factor)
 		}
 	}
+	// The stk_limit rows are of the next day: none joins the 18th.
+	for _, b := range bars {
+		if b.UpLimit != nil || b.DownLimit != nil {
+			t.Fatalf("%s has limit prices on %s; the snapshot's are for the next day", b.TSCode, market.FormatDate(snapshotDate))
+		}
+	}
+	stocks, err := st.DayStocks(ctx, snapshotDate)
+	must(t, err, "DayStocks")
+	checkDayStocks(t, "snapshot DayStocks", stocks, expectDayStocks(fx, snapshotDate))
+	checkSectors(t, fx, stocks, days)
+	checkScreens(t, fx, stocks)
+
 	hits, err := st.Search(ctx, "茅台", 20)
 	must(t, err, "Search")
 	found := false

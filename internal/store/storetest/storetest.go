@@ -30,6 +30,8 @@ func Run(t *testing.T, open func(t *testing.T) market.Store) {
 	t.Run("Workflows", func(t *testing.T) { testWorkflows(t, open) })
 	t.Run("SyncLog", func(t *testing.T) { testSyncLog(t, open) })
 	t.Run("ConcurrentPuts", func(t *testing.T) { testConcurrentPuts(t, open) })
+	t.Run("DayReads", func(t *testing.T) { testDayReads(t, open) })
+	t.Run("Ladder", func(t *testing.T) { testLadder(t, open) })
 	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, open) })
 }
 
@@ -51,6 +53,10 @@ func load(t *testing.T, st market.Store, fx fixture) {
 	must(t, st.PutETFs(ctx, fx.etfs), "PutETFs")
 	must(t, st.PutETFDaily(ctx, fx.etfDaily), "PutETFDaily")
 	must(t, st.PutTradeCal(ctx, fx.cal), "PutTradeCal")
+	must(t, st.PutNameChanges(ctx, fx.names), "PutNameChanges")
+	must(t, st.PutStkLimits(ctx, fx.limits), "PutStkLimits")
+	must(t, st.PutIndices(ctx, fx.indices), "PutIndices")
+	must(t, st.PutIndexDaily(ctx, fx.indexDaily), "PutIndexDaily")
 }
 
 func testBasics(t *testing.T, open func(t *testing.T) market.Store) {
@@ -81,8 +87,34 @@ func testEmpty(t *testing.T, open func(t *testing.T) market.Store) {
 	must(t, st.PutETFs(ctx, nil), "PutETFs(nil)")
 	must(t, st.PutETFDaily(ctx, nil), "PutETFDaily(nil)")
 	must(t, st.PutTradeCal(ctx, nil), "PutTradeCal(nil)")
+	must(t, st.PutNameChanges(ctx, nil), "PutNameChanges(nil)")
+	must(t, st.PutStkLimits(ctx, []market.StkLimit{}), "PutStkLimits(empty)")
+	must(t, st.PutIndices(ctx, nil), "PutIndices(nil)")
+	must(t, st.PutIndexDaily(ctx, nil), "PutIndexDaily(nil)")
 
-	for _, k := range []market.Kind{market.KindStock, market.KindETF} {
+	if rows, err := st.DayStocks(ctx, d3); err != nil || len(rows) != 0 {
+		t.Errorf("DayStocks on empty store = %d rows, %v; want none", len(rows), err)
+	}
+	if rows, err := st.WindowBars(ctx, []string{"600519.SH"}, d1, d3); err != nil || len(rows) != 0 {
+		t.Errorf("WindowBars on empty store = %v, %v; want none", rows, err)
+	}
+	if rows, err := st.NameChanges(ctx, nil); err != nil || len(rows) != 0 {
+		t.Errorf("NameChanges on empty store = %v, %v; want none", rows, err)
+	}
+	if rows, err := st.DailyTotals(ctx, d3, 20); err != nil || len(rows) != 0 {
+		t.Errorf("DailyTotals on empty store = %v, %v; want none", rows, err)
+	}
+	if rows, err := st.IndexQuotes(ctx, d3); err != nil || len(rows) != 0 {
+		t.Errorf("IndexQuotes on empty store = %v, %v; want none", rows, err)
+	}
+	if _, err := st.Index(ctx, "000001.SH"); !errors.Is(err, market.ErrNotFound) {
+		t.Errorf("Index on empty store: err = %v, want ErrNotFound", err)
+	}
+	if _, err := market.BuildLadder(ctx, st, d3); !errors.Is(err, market.ErrNoData) {
+		t.Errorf("BuildLadder on empty store: err = %v, want ErrNoData", err)
+	}
+
+	for _, k := range []market.Kind{market.KindStock, market.KindETF, market.KindIndex} {
 		if _, err := st.LatestTradeDate(ctx, k); !errors.Is(err, market.ErrNoData) {
 			t.Errorf("LatestTradeDate(%s) on empty store: err = %v, want ErrNoData", k, err)
 		}
@@ -453,7 +485,7 @@ func answers(t *testing.T, st market.Store) string {
 		}
 		fmt.Fprintf(&b, "%s: %s\n", label, render(v))
 	}
-	for _, k := range []market.Kind{market.KindStock, market.KindETF} {
+	for _, k := range []market.Kind{market.KindStock, market.KindETF, market.KindIndex} {
 		d, err := st.LatestTradeDate(ctx, k)
 		p("latest "+string(k), market.FormatDate(d), err)
 	}
@@ -472,6 +504,22 @@ func answers(t *testing.T, st market.Store) string {
 	for _, d := range []time.Time{d1, d2, d3} {
 		bs, err := st.DayBars(ctx, d)
 		p("day bars "+market.FormatDate(d), bs, err)
+		ds, err := st.DayStocks(ctx, d)
+		p("day stocks "+market.FormatDate(d), ds, err)
+		qs, err := st.IndexQuotes(ctx, d)
+		p("index quotes "+market.FormatDate(d), qs, err)
+	}
+	wb, err := st.WindowBars(ctx, []string{"600519.SH", "000001.SZ", "300750.SZ"}, d1, d3)
+	p("window bars", wb, err)
+	nc, err := st.NameChanges(ctx, nil)
+	p("name changes", nc, err)
+	tot, err := st.DailyTotals(ctx, d3, 5)
+	p("daily totals", tot, err)
+	for _, code := range []string{"000001.SH", "399001.SZ"} {
+		x, err := st.Index(ctx, code)
+		p("index "+code, x, err)
+		bs, err := st.Bars(ctx, code, time.Time{}, time.Time{})
+		p("bars "+code, bs, err)
 	}
 	for _, code := range []string{"600519.SH", "000001.SZ", "600500.SH", "688981.SH"} {
 		s, err := st.Stock(ctx, code)
@@ -519,6 +567,38 @@ func render(v any) string {
 			s += fmt.Sprintf(" latest=%+v", *x.Latest)
 		}
 		return s
+	case market.IndexInfo:
+		s := fmt.Sprintf("%+v", x.Index)
+		if x.Latest != nil {
+			s += fmt.Sprintf(" latest=%+v", *x.Latest)
+		}
+		return s
+	case []market.StatBar:
+		var parts []string
+		for _, b := range x {
+			parts = append(parts, statBarString(b))
+		}
+		return strings.Join(parts, "; ")
+	case []market.DayStock:
+		var parts []string
+		for _, d := range x {
+			parts = append(parts, fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", statBarString(d.StatBar), d.Industry,
+				pf(d.TurnoverRate), pf(d.PE), pf(d.PETTM), pf(d.PB), pf(d.PS), pf(d.DvRatio), pf(d.TotalMV), pf(d.CircMV)))
+		}
+		return strings.Join(parts, "; ")
+	case []market.WindowBar:
+		var parts []string
+		for _, b := range x {
+			parts = append(parts, fmt.Sprintf("%s|%s|%v|%v|%v|%s|%s", b.TSCode, market.FormatDate(b.TradeDate), b.High, b.Close,
+				b.PreClose, pf(b.UpLimit), pf(b.DownLimit)))
+		}
+		return strings.Join(parts, "; ")
+	case []market.NameChange:
+		var parts []string
+		for _, n := range x {
+			parts = append(parts, nameString(n))
+		}
+		return strings.Join(parts, "; ")
 	}
 	return fmt.Sprintf("%+v", v)
 }
@@ -530,7 +610,9 @@ func testUpsertTwice(t *testing.T, open func(t *testing.T) market.Store) {
 	before := answers(t, st)
 	load(t, st, fx)
 	// A third write split in halves must not double-count either.
-	half := fixture{stocks: fx.stocks[:3], daily: fx.daily[:5], basic: fx.basic[:3], adj: fx.adj[:2], etfs: fx.etfs[:2], etfDaily: fx.etfDaily[:3], cal: fx.cal[:5]}
+	half := fixture{stocks: fx.stocks[:3], daily: fx.daily[:5], basic: fx.basic[:3], adj: fx.adj[:2], etfs: fx.etfs[:2],
+		etfDaily: fx.etfDaily[:3], cal: fx.cal[:5], names: fx.names[:4], limits: fx.limits[:3], indices: fx.indices[:1],
+		indexDaily: fx.indexDaily[:2]}
 	load(t, st, half)
 	after := answers(t, st)
 	if before != after {
@@ -589,6 +671,54 @@ func testLatestWriteWins(t *testing.T, open func(t *testing.T) market.Store) {
 	sz := market.TradeDay{Exchange: "SZSE", CalDate: d3, IsOpen: false, PretradeDate: d2}
 	fx.cal = append(fx.cal, sz)
 	must(t, st.PutTradeCal(ctx, []market.TradeDay{c, c2, sz}), "PutTradeCal")
+
+	// A later announcement now makes 茅台酒 the name in effect; the ST row
+	// of 600500 gets another reason (not part of the key).
+	n := fx.names[5]
+	n.AnnDate = day("2001-08-25")
+	fx.names[5] = n
+	n2 := fx.names[1]
+	n2.ChangeReason, n2.AnnDate = "*ST", day("2025-12-13")
+	fx.names[1] = n2
+	must(t, st.PutNameChanges(ctx, []market.NameChange{n, n2}), "PutNameChanges")
+
+	l := fx.limits[1] // 300750.SZ d3: the exchange now says 300
+	l.UpLimit, l.DownLimit = f(300), f(200)
+	fx.limits[1] = l
+	l2 := fx.limits[2] // 002594.SZ d3: a price replaced by NULL and the other set
+	l2.UpLimit, l2.DownLimit = f(330), nil
+	fx.limits[2] = l2
+	must(t, st.PutStkLimits(ctx, []market.StkLimit{l, l2}), "PutStkLimits")
+
+	x := fx.indices[0]
+	x.Name, x.Synthetic = "上证综指", true
+	fx.indices[0] = x
+	must(t, st.PutIndices(ctx, []market.Index{x}), "PutIndices")
+	ib := fx.indexDaily[1] // 000001.SH d3
+	ib.Close, ib.PctChg = 3901.2, 0.5386
+	fx.indexDaily[1] = ib
+	must(t, st.PutIndexDaily(ctx, []market.DailyBar{ib}), "PutIndexDaily")
+
+	ds, err := st.DayStocks(ctx, d3)
+	must(t, err, "DayStocks")
+	checkDayStocks(t, "DayStocks after changes", ds, expectDayStocks(fx, d3))
+	for _, b := range ds {
+		if b.TSCode == "600519.SH" && b.DayName != "茅台酒" {
+			t.Errorf("600519.SH day name after the later announcement = %q, want 茅台酒", b.DayName)
+		}
+	}
+	nc, err := st.NameChanges(ctx, nil)
+	must(t, err, "NameChanges")
+	checkNameChanges(t, "NameChanges after changes", nc, expectNameChanges(fx, nil))
+	qs, err := st.IndexQuotes(ctx, d3)
+	must(t, err, "IndexQuotes")
+	checkIndexQuotes(t, "IndexQuotes after changes", qs, expectIndexQuotes(fx, d3))
+	wb, err := st.WindowBars(ctx, []string{"300750.SZ", "002594.SZ"}, d1, d3)
+	must(t, err, "WindowBars")
+	checkWindowBars(t, "WindowBars after changes", wb, expectWindowBars(fx, []string{"300750.SZ", "002594.SZ"}, d1, d3))
+	if xi, err := st.Index(ctx, "000001.SH"); err != nil || xi.Name != "上证综指" || !xi.Synthetic || xi.Latest == nil || xi.Latest.Close != 3901.2 {
+		t.Errorf("Index after change = %+v, %v", xi, err)
+	}
 
 	for _, sortBy := range []string{market.SortAmount, market.SortPctChg, market.SortTurnoverRate} {
 		got, err := st.HotStocks(ctx, d3, sortBy, 20)
@@ -667,6 +797,21 @@ func testBadRows(t *testing.T, open func(t *testing.T) market.Store) {
 		}},
 		{"calendar day without date", func() error {
 			return st.PutTradeCal(ctx, []market.TradeDay{{Exchange: "SSE", CalDate: day("2025-12-22"), IsOpen: true}, {Exchange: "SSE", IsOpen: true}})
+		}},
+		{"name change without start date", func() error {
+			return st.PutNameChanges(ctx, []market.NameChange{{TSCode: "601318.SH", Name: "中国平安", StartDate: d1}, {TSCode: "601318.SH", Name: "无日期"}})
+		}},
+		{"name change without name", func() error {
+			return st.PutNameChanges(ctx, []market.NameChange{{TSCode: "601318.SH", Name: "中国平安", StartDate: d1}, {TSCode: "601318.SH", StartDate: d2}})
+		}},
+		{"limit without date", func() error {
+			return st.PutStkLimits(ctx, []market.StkLimit{{TSCode: "601318.SH", TradeDate: d1, UpLimit: f(55)}, {TSCode: "601318.SH", UpLimit: f(55)}})
+		}},
+		{"index without code", func() error {
+			return st.PutIndices(ctx, []market.Index{{TSCode: "000016.SH", Name: "上证50"}, {Name: "无代码"}})
+		}},
+		{"index bar without date", func() error {
+			return st.PutIndexDaily(ctx, []market.DailyBar{bar("000016.SH", d3, 1, 1, 1, 1, 1, 0, 1, 1), bar("000016.SH", time.Time{}, 1, 1, 1, 1, 1, 0, 1, 1)})
 		}},
 	} {
 		if err := tc.put(); err == nil {

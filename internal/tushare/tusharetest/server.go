@@ -93,7 +93,7 @@ func Start(opt Options) (*Server, error) {
 		calls:     map[string]int{},
 		served:    map[string]int{},
 	}
-	for _, api := range []string{"stock_basic", "trade_cal", "daily", "daily_basic", "adj_factor"} {
+	for _, api := range []string{"stock_basic", "trade_cal", "daily", "daily_basic", "adj_factor", "stk_limit"} {
 		tb, err := readTable(filepath.Join(opt.Dir, api+".csv"))
 		if err != nil {
 			return nil, err
@@ -105,6 +105,8 @@ func Start(opt Options) (*Server, error) {
 	s.tables["etf_basic"] = etfs
 	s.tables["fund_basic"] = fundBasic(etfs, lofs)
 	s.tables["fund_daily"] = bars
+	s.tables["namechange"] = nameHistory(s.tables["stock_basic"])
+	s.tables["index_basic"], s.tables["index_daily"] = generateIndices(s.lastOpenDays(opt.ETFDays))
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s, nil
 }
@@ -222,6 +224,8 @@ var textFields = map[string]bool{
 	"mgr_name": true, "custod_name": true, "etf_type": true, "management": true, "custodian": true,
 	"fund_type": true, "found_date": true, "due_date": true, "issue_date": true, "status": true,
 	"invest_type": true, "type": true, "benchmark": true,
+	"start_date": true, "end_date": true, "ann_date": true, "change_reason": true, "publisher": true,
+	"category": true, "base_date": true, "index_type": true, "weight_rule": true, "desc": true,
 }
 
 type request struct {
@@ -471,6 +475,24 @@ func filter(api string, tb *table, p map[string]any) (func([]string) bool, error
 	case "daily", "daily_basic", "adj_factor", "fund_daily":
 		if strParam(p, "ts_code") == "" && strParam(p, "trade_date") == "" {
 			return nil, fmt.Errorf("必填参数ts_code或trade_date至少一个")
+		}
+		eq("ts_code", "ts_code")
+		eq("trade_date", "trade_date")
+		between("trade_date")
+	case "stk_limit":
+		eq("ts_code", "ts_code")
+		eq("trade_date", "trade_date")
+		between("trade_date")
+	case "namechange":
+		// start_date and end_date bound the announcement date.
+		eq("ts_code", "ts_code")
+		between("ann_date")
+	case "index_basic":
+		eq("ts_code", "ts_code")
+		eq("market", "market")
+	case "index_daily":
+		if strParam(p, "ts_code") == "" {
+			return nil, fmt.Errorf("必填参数ts_code")
 		}
 		eq("ts_code", "ts_code")
 		eq("trade_date", "trade_date")

@@ -138,3 +138,52 @@ func TestFaults(t *testing.T) {
 		t.Errorf("calls: daily %d, adj_factor %d", srv.Calls("daily"), srv.Calls("adj_factor"))
 	}
 }
+
+// TestLimitsNamesIndicesWire checks the interfaces of the limit rule and the
+// indices as the real server answers them.
+func TestLimitsNamesIndicesWire(t *testing.T) {
+	srv := New(t, Options{Dir: testenv.Snapshot(t), Token: "tok", ETFDays: 3})
+	items := func(body string) []any {
+		t.Helper()
+		code, msg, data := post(t, srv.URL, body)
+		if code != 0 {
+			t.Fatalf("%s: code %d %s", body, code, msg)
+		}
+		return data["items"].([]any)
+	}
+	// stk_limit: the snapshot's rows for 2025-12-19, the whole market in one
+	// query (pages aside).
+	if n := len(items(`{"api_name":"stk_limit","token":"tok","params":{"trade_date":"20251219"},"fields":"ts_code,trade_date,up_limit,down_limit"}`)); n != len(testenv.ReadCSV(t, "stk_limit.csv")) {
+		t.Errorf("stk_limit of 2025-12-19: %d rows", n)
+	}
+	if n := len(items(`{"api_name":"stk_limit","token":"tok","params":{"trade_date":"20251218"}}`)); n != 0 {
+		t.Errorf("stk_limit of 2025-12-18: %d rows, the file is of the 19th", n)
+	}
+	// namechange: start_date/end_date bound the announcement date.
+	rows := items(`{"api_name":"namechange","token":"tok","params":{"start_date":"20250101","end_date":"20251231"},"fields":"ts_code,name,start_date,end_date,ann_date,change_reason"}`)
+	if len(rows) == 0 {
+		t.Fatal("no name change announced in 2025")
+	}
+	for _, r := range rows {
+		if ann := r.([]any)[4].(string); ann < "20250101" || ann > "20251231" {
+			t.Fatalf("row %v announced outside 2025", r)
+		}
+	}
+	// index_daily needs ts_code and answers one index.
+	if code, msg, _ := post(t, srv.URL, `{"api_name":"index_daily","token":"tok","params":{"start_date":"20251201"}}`); code == 0 || !strings.Contains(msg, "ts_code") {
+		t.Errorf("index_daily without ts_code: code %d %q", code, msg)
+	}
+	bars := items(`{"api_name":"index_daily","token":"tok","params":{"ts_code":"000001.SH","start_date":"20251201","end_date":"20251231"},"fields":"ts_code,trade_date,close"}`)
+	if len(bars) != 3 {
+		t.Errorf("000001.SH: %d bars, want the 3 generated days", len(bars))
+	}
+	for _, b := range bars {
+		if b.([]any)[0] != "000001.SH" {
+			t.Fatalf("bar %v of another index", b)
+		}
+	}
+	basic := items(`{"api_name":"index_basic","token":"tok","params":{"ts_code":"899050.BJ"},"fields":"ts_code,name,market"}`)
+	if len(basic) != 1 || !strings.HasPrefix(basic[0].([]any)[1].(string), "模拟") {
+		t.Errorf("index_basic 899050.BJ = %v; want one row labelled 模拟", basic)
+	}
+}

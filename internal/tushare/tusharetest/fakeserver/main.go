@@ -32,7 +32,8 @@ func main() {
 		log.Fatal(err)
 	}
 	if *rateEvery > 0 {
-		for _, api := range []string{"stock_basic", "etf_basic", "fund_basic", "trade_cal", "daily", "daily_basic", "adj_factor", "fund_daily"} {
+		for _, api := range []string{"stock_basic", "etf_basic", "fund_basic", "trade_cal", "daily", "daily_basic", "adj_factor", "fund_daily",
+			"namechange", "stk_limit", "index_basic", "index_daily"} {
 			srv.SetFaults(api, tusharetest.Faults{RateLimitEvery: *rateEvery})
 		}
 	}
