@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -40,6 +41,8 @@ type Service struct {
 	ttl    time.Duration
 	now    func() time.Time
 	logger *slog.Logger
+	// settleTime bounds settle (DefaultSettleTime).
+	settleTime time.Duration
 
 	// createMu makes counting and creating one step in this process, so
 	// concurrent creates cannot pass MaxWorkflows together.
@@ -51,7 +54,7 @@ func NewService(repo market.WorkflowRepo, cache Cache, ttl time.Duration) *Servi
 	if cache == nil {
 		cache = noCache{}
 	}
-	return &Service{repo: repo, cache: cache, ttl: ttl, logger: slog.Default(),
+	return &Service{repo: repo, cache: cache, ttl: ttl, logger: slog.Default(), settleTime: DefaultSettleTime,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }}
 }
 
@@ -255,6 +258,20 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
 	if err != nil {
+		err = s.settle(ctx, err, func(ctx context.Context) (bool, error) {
+			_, err := s.repo.GetWorkflow(ctx, id)
+			if errors.Is(err, market.ErrNotFound) {
+				return true, nil
+			}
+			return false, err
+		}, func(ctx context.Context) error {
+			if err := s.repo.DeleteWorkflow(ctx, id); !errors.Is(err, market.ErrNotFound) {
+				return err
+			}
+			return nil
+		})
+	}
+	if err != nil {
 		return fmt.Errorf("delete workflow %s: %w", id, err)
 	}
 	s.invalidate(ctx)
@@ -299,10 +316,59 @@ func (s *Service) save(ctx context.Context, w Workflow) error {
 		Doc: doc, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 	}
 	if err := s.repo.PutWorkflow(ctx, rec); err != nil {
-		return fmt.Errorf("store workflow %s: %w", w.ID, err)
+		err = s.settle(ctx, err, func(ctx context.Context) (bool, error) {
+			got, err := s.repo.GetWorkflow(ctx, rec.ID)
+			if errors.Is(err, market.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil && bytes.Equal(got.Doc, rec.Doc), err
+		}, func(ctx context.Context) error {
+			return s.repo.PutWorkflow(ctx, rec)
+		})
+		if err != nil {
+			return fmt.Errorf("store workflow %s: %w", w.ID, err)
+		}
 	}
 	s.invalidate(ctx)
 	return nil
+}
+
+// DefaultSettleTime bounds how long a write whose store call failed waits
+// to learn what became of it (see settle).
+const DefaultSettleTime = 15 * time.Second
+
+// settle decides a write whose store call failed with first. The failure
+// does not say that nothing happened: a store that dies after taking an
+// insert and before acknowledging it fails the call, yet keeps the row. So
+// the store is asked again, with growing pauses, until it answers: landed
+// says whether the write is in it; if not, redo does it again (every write
+// here is an idempotent upsert or tombstone of a known id). The write then
+// answers success either way. Only when the store stays unreachable for
+// settleTime is first returned — and then the write may have happened.
+func (s *Service) settle(ctx context.Context, first error, landed func(context.Context) (bool, error), redo func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.settleTime)
+	defer cancel()
+	pause := 50 * time.Millisecond
+	for {
+		select {
+		case <-ctx.Done():
+			return first
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, time.Second)
+		ok, err := landed(ctx)
+		if err != nil {
+			continue // the store still does not answer
+		}
+		if ok {
+			s.logger.Warn("workflow write reported failed by the store had landed; answered as done", "err", first)
+			return nil
+		}
+		if err := redo(ctx); err == nil {
+			s.logger.Warn("workflow write failed, done again once the store answered", "err", first)
+			return nil
+		}
+	}
 }
 
 // invalidate drops every cached workflow answer after a write that landed.
