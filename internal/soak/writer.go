@@ -157,6 +157,7 @@ func (w *writer) verify(ctx context.Context) WriteCheck {
 				Name        string `json:"name"`
 				Description string `json:"description"`
 			} `json:"workflows"`
+			Total int `json:"total"`
 		}
 		if res.status != 200 || json.Unmarshal(b, &page) != nil {
 			chk.Error = fmt.Sprintf("listing the workflows: %d %s", res.status, res.err)
@@ -165,7 +166,7 @@ func (w *writer) verify(ctx context.Context) WriteCheck {
 		for _, wf := range page.Workflows {
 			byName[wf.Name] = seen{wf.ID, wf.Description}
 		}
-		if len(page.Workflows) < 100 {
+		if len(page.Workflows) < 100 || offset+100 >= page.Total {
 			break
 		}
 	}
