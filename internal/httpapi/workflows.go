@@ -71,7 +71,7 @@ func (h workflowHandlers) get(w http.ResponseWriter, r *http.Request) {
 func (h workflowHandlers) create(w http.ResponseWriter, r *http.Request) {
 	in, err := decodeWorkflowInput(r)
 	if err != nil {
-		WriteError(w, r, workflowError(err))
+		WriteError(w, r, workflowError(r, err))
 		return
 	}
 	wf, err := h.svc.Create(r.Context(), in)
@@ -81,7 +81,7 @@ func (h workflowHandlers) create(w http.ResponseWriter, r *http.Request) {
 func (h workflowHandlers) update(w http.ResponseWriter, r *http.Request) {
 	in, err := decodeWorkflowInput(r)
 	if err != nil {
-		WriteError(w, r, workflowError(err))
+		WriteError(w, r, workflowError(r, err))
 		return
 	}
 	wf, err := h.svc.Update(r.Context(), r.PathValue("id"), in)
@@ -94,7 +94,7 @@ type deletedAnswer struct {
 
 func (h workflowHandlers) delete(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.Delete(r.Context(), r.PathValue("id")); err != nil {
-		WriteError(w, r, workflowError(err))
+		WriteError(w, r, workflowError(r, err))
 		return
 	}
 	WriteJSON(w, http.StatusOK, deletedAnswer{Deleted: r.PathValue("id")})
@@ -131,7 +131,7 @@ func decodeWorkflowInput(r *http.Request) (workflow.Input, error) {
 // respond writes an encoded workflow answer, or the service's error.
 func respond(w http.ResponseWriter, r *http.Request, status int, body []byte, err error) {
 	if err != nil {
-		WriteError(w, r, workflowError(err))
+		WriteError(w, r, workflowError(r, err))
 		return
 	}
 	writeRaw(w, status, body)
@@ -140,7 +140,7 @@ func respond(w http.ResponseWriter, r *http.Request, status int, body []byte, er
 // respondValue writes a workflow, or the service's error.
 func respondValue(w http.ResponseWriter, r *http.Request, status int, wf workflow.Workflow, err error) {
 	if err != nil {
-		WriteError(w, r, workflowError(err))
+		WriteError(w, r, workflowError(r, err))
 		return
 	}
 	WriteJSON(w, status, wf)
@@ -149,7 +149,7 @@ func respondValue(w http.ResponseWriter, r *http.Request, status int, wf workflo
 // workflowError maps the service's errors to answers: 422 with the field
 // problems, 404, 409 for the read-only templates and for a create past the
 // cap on how many workflows may exist.
-func workflowError(err error) error {
+func workflowError(r *http.Request, err error) error {
 	var ve *workflow.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -164,6 +164,11 @@ func workflowError(err error) error {
 		return Errorf(http.StatusConflict, CodeReadOnly, "%v", err)
 	case errors.Is(err, workflow.ErrTooMany):
 		return Errorf(http.StatusConflict, CodeLimitReached, "%v", err)
+	case errors.Is(err, workflow.ErrOutcomeUnknown):
+		// Still the store's failure (503, logged), but the client must
+		// know the write may have landed.
+		loggerFrom(r.Context()).Error("request failed", "route", r.Pattern, "err", err)
+		return Errorf(http.StatusServiceUnavailable, CodeStoreUnavailable, "%v", workflow.ErrOutcomeUnknown)
 	}
 	return err
 }

@@ -23,6 +23,9 @@ var (
 	ErrNotFound = errors.New("workflow not found")
 	ErrReadOnly = errors.New("built-in templates are read-only: clone one to change it")
 	ErrTooMany  = fmt.Errorf("at most %d workflows may exist: delete some first", MaxWorkflows)
+	// ErrOutcomeUnknown: the store failed during a write and did not
+	// answer again within the settle time, so the write may have happened.
+	ErrOutcomeUnknown = errors.New("the data store stopped answering during the write, which may have been saved: read the workflow list before trying again")
 )
 
 // Cache is the part of the two-tier cache the service uses: cached reads,
@@ -344,7 +347,8 @@ const DefaultSettleTime = 15 * time.Second
 // says whether the write is in it; if not, redo does it again (every write
 // here is an idempotent upsert or tombstone of a known id). The write then
 // answers success either way. Only when the store stays unreachable for
-// settleTime is first returned — and then the write may have happened.
+// settleTime does it fail, with ErrOutcomeUnknown (and first): the write
+// may have happened.
 func (s *Service) settle(ctx context.Context, first error, landed func(context.Context) (bool, error), redo func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.settleTime)
 	defer cancel()
@@ -352,7 +356,7 @@ func (s *Service) settle(ctx context.Context, first error, landed func(context.C
 	for {
 		select {
 		case <-ctx.Done():
-			return first
+			return fmt.Errorf("%w (%w)", ErrOutcomeUnknown, first)
 		case <-time.After(pause):
 		}
 		pause = min(2*pause, time.Second)

@@ -172,8 +172,8 @@ func TestWriteRetriedOnceTheStoreAnswers(t *testing.T) {
 	s.settleTime = 300 * time.Millisecond
 	desc = "never"
 	repo.failPuts, repo.stickFail = 1, true
-	if _, err := s.Update(context.Background(), w.ID, in); !errors.Is(err, errStoreGone) {
-		t.Fatalf("an update the store never took: %v, want the store's error", err)
+	if _, err := s.Update(context.Background(), w.ID, in); !errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, errStoreGone) {
+		t.Fatalf("an update the store never took: %v, want ErrOutcomeUnknown with the store's error", err)
 	}
 	if strings.Contains(string(repo.recs[w.ID].Doc), `"never"`) {
 		t.Fatal("the refused update is stored")

@@ -41,12 +41,14 @@ func main() {
 		}
 		return []string{"bash", "-c", cmd}
 	}
-	// Two of each fault, the last 15 % of the run without any.
+	// Two of each fault, the last 15 % of the run without any. Redis stays
+	// away a while (the cache is optional); the store is restarted: down,
+	// then started again after a second.
 	faults := []soak.Fault{
 		{Name: "redis killed", At: at(0.10), DownFor: down(0.08, 3*time.Second), Down: sh(*redisDown), Up: sh(*redisUp)},
-		{Name: "store restarted", At: at(0.30), DownFor: down(0.04, 2*time.Second), Down: sh(*storeDown), Up: sh(*storeUp), Store: true},
+		{Name: "store restarted", At: at(0.30), DownFor: time.Second, Down: sh(*storeDown), Up: sh(*storeUp), Store: true},
 		{Name: "redis killed again", At: at(0.50), DownFor: down(0.08, 3*time.Second), Down: sh(*redisDown), Up: sh(*redisUp)},
-		{Name: "store killed and restarted", At: at(0.68), DownFor: down(0.04, 2*time.Second), Down: sh(*storeKill), Up: sh(*storeUp), Store: true},
+		{Name: "store killed and restarted", At: at(0.68), DownFor: time.Second, Down: sh(*storeKill), Up: sh(*storeUp), Store: true},
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
