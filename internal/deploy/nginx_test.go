@@ -114,7 +114,7 @@ func TestNginxTemplateVariables(t *testing.T) {
 		t.Errorf("template variables %v, want %v", sortedCopy(got), nginxTemplateVars)
 	}
 	rendered := envsubstOnly(t, text, map[string]string{"BACKEND_HOST": "backend", "BACKEND_PORT": "8000", "LISTEN_PORT": "3001", "RESOLVER": "127.0.0.11", "WEB_ROOT": "/usr/share/nginx/html"})
-	for _, want := range []string{"$uri", "$host", "$remote_addr", "$proxy_add_x_forwarded_for", "set $stockd_backend http://backend:8000;",
+	for _, want := range []string{"$uri", "$http_host", "$remote_addr", "$proxy_add_x_forwarded_for", "set $stockd_backend http://backend:8000;",
 		"resolver 127.0.0.11", "proxy_pass $stockd_backend;", "proxy_buffering off;", "listen 3001;"} {
 		if !strings.Contains(rendered, want) {
 			t.Errorf("rendered config lacks %q", want)
