@@ -41,6 +41,14 @@ export STOCKD_BIN=bin/stockd
 step "go test -race"
 go test -race -count=1 -timeout 40m ./...
 
+step "fuzz: every go test -fuzz target, ${FUZZ_TIME:-12s} each"
+FUZZ_TIME=${FUZZ_TIME:-12s} scripts/fuzz.sh
+
+step "soak: ${SOAK_DURATION:-75s} of mixed traffic while Redis is killed and the store restarted"
+# The short run keeps scripts/soak.sh honest; docs/BENCHMARKS.md has a full
+# 10-minute run. Its servers take ports of their own (SOAK_PORT_BASE).
+SOAK_DURATION=${SOAK_DURATION:-75s} SOAK_PORT_BASE=${SOAK_PORT_BASE:-$(( ${TEST_REDIS_PORT:-16379} + 40 ))} scripts/soak.sh
+
 step "web: unit tests (Vitest), type check and production build"
 (cd web && npm ci --no-audit --no-fund && npm test && npm run build)
 

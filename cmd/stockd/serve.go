@@ -63,7 +63,7 @@ func (a app) serve(ctx context.Context, args []string) error {
 		WebDir:    a.cfg.WebDir,
 	})
 	if a.cfg.APIToken == "" {
-		a.log.Warn("API_TOKEN is not set: admin endpoints are refused and workflow writes are open")
+		a.log.Warn("API_TOKEN is not set: admin endpoints are refused, and only clients on this machine (loopback) may write workflows")
 	}
 
 	ln, err := net.Listen("tcp", *addr)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,8 +29,9 @@ type Deps struct {
 	// Cache is the two-tier cache as the admin endpoints and /health see
 	// it; nil means the server runs without one.
 	Cache CacheAdmin
-	// APIToken guards workflow writes (open when empty) and cache
-	// invalidation (refused when empty).
+	// APIToken guards workflow writes (only loopback clients may write
+	// when empty) and cache invalidation (refused when empty); it also
+	// shows /health's error details.
 	APIToken string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
@@ -93,14 +95,17 @@ func (a *api) routes() []route {
 		{"GET /api/cache/stats", http.HandlerFunc(a.cache.stats)},
 		{"POST /api/cache/invalidate", RequireToken(a.apiToken, http.HandlerFunc(a.cache.invalidate))},
 
-		// The two fallbacks take every method, so they name none.
+		// The fallbacks take every method, so they name none. /api is
+		// listed so the mux answers it rather than redirect it to /api/.
 		{"/api/", http.HandlerFunc(a.unmatched)}, // JSON 404, or 405 with Allow
-		{"/", http.HandlerFunc(a.ui.app)},        // the web UI; GET and HEAD only
+		{"/api", http.HandlerFunc(a.unmatched)},
+		{"/", http.HandlerFunc(a.ui.app)}, // the web UI; GET and HEAD only
 	}
 }
 
-// write guards a workflow write: open when no API token is configured
-// (logged at start), else the bearer token is needed.
+// write guards a workflow write: the bearer token when one is configured;
+// without one, guardWrites lets only clients on this machine write (logged
+// at start).
 func (a *api) write(h http.HandlerFunc) http.Handler {
 	if a.apiToken == "" {
 		return h
@@ -132,7 +137,7 @@ func New(deps Deps) http.Handler {
 		reg = prometheus.NewRegistry()
 	}
 	a := &api{
-		health:    healthHandlers{store: deps.Store, cache: deps.Cache},
+		health:    healthHandlers{store: deps.Store, cache: deps.Cache, token: deps.APIToken},
 		overview:  overviewHandlers{q: deps.Overview},
 		stock:     stockHandlers{q: deps.Stock},
 		workflows: workflowHandlers{svc: deps.Workflows},
@@ -143,7 +148,11 @@ func New(deps Deps) http.Handler {
 		mux:       http.NewServeMux(),
 	}
 	for _, rt := range a.routes() {
-		a.mux.Handle(rt.pattern, rt.handler)
+		h := rt.handler
+		if method, _, ok := strings.Cut(rt.pattern, " "); ok && !safeMethod(method) {
+			h = guardWrites(a.apiToken, h)
+		}
+		a.mux.Handle(rt.pattern, h)
 	}
 	return instrument(a.mux, logger, newMetrics(reg))
 }
@@ -169,7 +178,7 @@ func (a *api) allowed(r *http.Request) []string {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := a.mux.Handler(probe); pattern != "" && pattern != "/api/" && pattern != "/" {
+		if _, pattern := a.mux.Handler(probe); pattern != "" && pattern != "/api/" && pattern != "/api" && pattern != "/" {
 			allow = append(allow, m)
 		}
 	}

@@ -19,6 +19,8 @@ const CODES = [
   'request_too_large',
   'validation_failed',
   'read_only',
+  'limit_reached',
+  'unsupported_media_type',
   'store_unavailable',
   'internal_error',
   'llm_not_configured',
@@ -49,6 +51,7 @@ export function errorTextIn(l: Lang, e: unknown, overrides: Partial<Record<strin
     if (e.status === 403) return translate(l, 'err.forbidden')
     if (e.status === 409) return translate(l, 'err.read_only')
     if (e.status === 413) return translate(l, 'err.request_too_large')
+    if (e.status === 415) return translate(l, 'err.unsupported_media_type')
     if (e.status === 422) return translate(l, 'err.validation_failed')
     if (e.status === 503) return translate(l, 'err.store_unavailable')
     if (e.status >= 500) return translate(l, 'err.internal_error')
@@ -91,6 +94,8 @@ const DETAIL_RULES: DetailRule[] = [
   { re: /^unknown field$/, zh: () => '不支持的字段' },
   { re: /^must be .+, not /, zh: () => '类型不正确' },
   { re: /^not a JSON object/, zh: () => '提交的内容不是合法的 JSON 对象' },
+  { re: /^the workflow is (\d+) bytes as JSON, at most (\d+)$/, zh: (m) => `工作流过大：${Math.ceil(Number(m[1]) / 1024)} KB，最多 ${Number(m[2]) / 1024} KB` },
+  { re: /^cannot be stored/, zh: () => '工作流无法保存' },
   // checkDefault passes on market.ParseDate / ParseCode errors as they are.
   { re: /date/i, zh: () => '日期格式不正确，应为 YYYY-MM-DD' },
   { re: /code/i, zh: () => '股票代码格式不正确，如 600519 或 600519.SH' },

@@ -9,7 +9,8 @@ const english = /[A-Za-z]{2,}(?:[ \t]+[A-Za-z]{2,})+|\b[a-z]+_[a-z_]+\b|\bHTTP\b
 describe('error messages', () => {
   const codes = [
     'network_error', 'bad_request', 'invalid_code', 'invalid_date', 'not_found', 'no_data', 'method_not_allowed',
-    'unauthorized', 'forbidden', 'request_too_large', 'validation_failed', 'read_only', 'store_unavailable',
+    'unauthorized', 'forbidden', 'request_too_large', 'validation_failed', 'read_only', 'limit_reached',
+    'unsupported_media_type', 'store_unavailable',
     'internal_error', 'llm_not_configured', 'bad_response',
   ]
   it('says every API error code in Chinese without the server’s English', () => {

@@ -56,7 +56,9 @@ export const api = {
     client.prefetch(...klineUrl(code, period, start, end, adjust))
   },
 
-  workflows: () => client.get<WorkflowList>('/api/workflows', { include_templates: true }),
+  /** One page of the list (the server pages it: limit ≤ 100), with the total. */
+  workflows: (includeTemplates: boolean, limit: number, offset: number) =>
+    client.get<WorkflowList>('/api/workflows', { include_templates: includeTemplates, limit, offset }),
   tools: () => client.get<{ tools: Tool[] }>('/api/workflows/tools'),
   workflow: (id: string) => client.get<Workflow>(`/api/workflows/${enc(id)}`),
   createWorkflow: (w: Workflow) => client.post<Workflow>('/api/workflows', w),

@@ -165,7 +165,10 @@ export interface Workflow {
 
 export interface WorkflowList {
   workflows: Workflow[]
+  /** How many the whole list has; workflows is one page of it. */
   total: number
+  limit?: number
+  offset?: number
 }
 
 export interface Tool {
