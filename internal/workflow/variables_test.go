@@ -140,7 +140,7 @@ func TestBoundsValidated(t *testing.T) {
 func TestRender(t *testing.T) {
 	vals := map[string]any{"code": "600519.SH", "days": 60.0, "list": []string{"a", "b"}, "inj": "{{code}}"}
 	for tpl, want := range map[string]string{
-		"分析 {{code}} 最近 {{ days }} 天":  "分析 600519.SH 最近 60 天",
+		"分析 {{code}} 最近 {{ days }} 天":    "分析 600519.SH 最近 60 天",
 		"{{list}}|{{missing}}|{{}}":      "a, b||",
 		"{{{code}}}":                     "{600519.SH}",
 		"{{inj}} stays":                  "{{code}} stays",
