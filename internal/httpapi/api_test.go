@@ -20,6 +20,7 @@ import (
 
 	"github.com/stockdatasource/stockd/internal/market"
 	"github.com/stockdatasource/stockd/internal/query"
+	"github.com/stockdatasource/stockd/internal/runs"
 	"github.com/stockdatasource/stockd/internal/workflow"
 )
 
@@ -45,6 +46,7 @@ type setup struct {
 	ttl      query.TTLs   // zero: the defaults of the configuration
 	admin    CacheAdmin   // the admin endpoints' and /health's cache; nil: none
 	wfCache  workflow.Cache
+	runs     func(q *query.Queries, wf *workflow.Service) Runs // nil: no model configured
 	token    string
 	webDir   string
 	registry *prometheus.Registry
@@ -69,9 +71,14 @@ func newRawHandler(t testing.TB, s setup) http.Handler {
 		s.logger = quietLogger(t)
 	}
 	q := query.New(s.store, s.cache, s.ttl)
+	wf := workflow.NewService(s.store, s.wfCache, s.ttl.Workflows)
+	var rs Runs = runs.New(runs.Options{Workflows: wf, Store: s.store, KnownCode: q.KnownCode, Logger: s.logger})
+	if s.runs != nil {
+		rs = s.runs(q, wf)
+	}
 	return New(Deps{
 		Store: s.store, Overview: q, Stock: q,
-		Workflows: workflow.NewService(s.store, s.wfCache, s.ttl.Workflows),
+		Workflows: wf, Runs: rs, RunHeartbeat: 50 * time.Millisecond,
 		Cache:     s.admin, APIToken: s.token,
 		Logger: s.logger, Registry: s.registry, WebDir: s.webDir,
 	})
