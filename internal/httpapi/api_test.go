@@ -79,7 +79,7 @@ func newRawHandler(t testing.TB, s setup) http.Handler {
 	return New(Deps{
 		Store: s.store, Overview: q, Stock: q,
 		Workflows: wf, Runs: rs, RunHeartbeat: 50 * time.Millisecond,
-		Cache:     s.admin, APIToken: s.token,
+		Cache: s.admin, APIToken: s.token,
 		Logger: s.logger, Registry: s.registry, WebDir: s.webDir,
 	})
 }
