@@ -44,7 +44,9 @@ type runEnvOptions struct {
 	agent         func(*agent.Config)
 }
 
-func newRunEnv(t *testing.T, st market.Store, model *llmtest.Server, o runEnvOptions) *runEnv {
+// newRunEnv serves the API; a nil model leaves the agent's transport to
+// o.agent.
+func newRunEnv(t testing.TB, st market.Store, model *llmtest.Server, o runEnvOptions) *runEnv {
 	t.Helper()
 	e := &runEnv{model: model, reg: prometheus.NewRegistry()}
 	c, err := cache.New(cache.Options{L1Size: 10000, Logger: quietLogger(t)})
@@ -68,7 +70,11 @@ func newRunEnv(t *testing.T, st market.Store, model *llmtest.Server, o runEnvOpt
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := agent.Config{BaseURL: model.URL, APIKey: "sk-test", Model: "deepseek-chat", Provider: "deepseek", Tools: tools,
+		base := "http://model.invalid/v1"
+		if model != nil {
+			base = model.URL
+		}
+		cfg := agent.Config{BaseURL: base, APIKey: "sk-test", Model: "deepseek-chat", Provider: "deepseek", Tools: tools,
 			Tracer: e.tracer.Tracer(), TraceURL: e.tracer.TraceURL, Logger: quietLogger(t), MaxRetryDelay: time.Second}
 		if o.agent != nil {
 			o.agent(&cfg)
