@@ -474,26 +474,9 @@ func testContract(t *testing.T, st market.Store, snap *snapshot) {
 			if err != nil {
 				t.Fatalf("%s: parameters are not a JSON schema: %v", tool.Name, err)
 			}
-			args := map[string]any{}
-			path, q := tool.Path, url.Values{}
-			for k, v := range tool.Example {
-				if strings.Contains(path, "{"+k+"}") {
-					path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
-				} else {
-					q.Set(k, v)
-				}
-				if n, err := strconv.Atoi(v); err == nil {
-					args[k] = n
-				} else {
-					args[k] = v
-				}
-			}
+			target, args := toolExample(tool)
 			if err := sch.Validate(args); err != nil {
 				t.Errorf("%s: example %v fails its own schema: %v", tool.Name, tool.Example, err)
-			}
-			target := path
-			if len(q) > 0 {
-				target += "?" + q.Encode()
 			}
 			if code, _, body := do(t, h, httptest.NewRequest(tool.Method, target, nil)); code != http.StatusOK {
 				t.Errorf("%s: %s %s answered %d: %s", tool.Name, tool.Method, target, code, body)
@@ -549,4 +532,27 @@ func testContract(t *testing.T, st market.Store, snap *snapshot) {
 		}
 		expectError(t, h, http.MethodPost, "/api/overview/hot-stocks", 405, CodeMethodNotAllowed, "POST")
 	})
+}
+
+// toolExample is a tool's example call as the request of its route and as
+// the arguments a model would send (numbers as numbers).
+func toolExample(tool workflow.Tool) (target string, args map[string]any) {
+	args = map[string]any{}
+	path, q := tool.Path, url.Values{}
+	for k, v := range tool.Example {
+		if strings.Contains(path, "{"+k+"}") {
+			path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
+		} else {
+			q.Set(k, v)
+		}
+		if n, err := strconv.Atoi(v); err == nil {
+			args[k] = n
+		} else {
+			args[k] = v
+		}
+	}
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return path, args
 }

@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,36 +12,6 @@ import (
 	"github.com/stockdatasource/stockd/internal/agent"
 	"github.com/stockdatasource/stockd/internal/agent/llmtest"
 )
-
-// instantModel answers chat completions from memory with pre-encoded SSE
-// bodies: no model time and no network on the model's side, so what a
-// benchmark measures is the server's own work.
-type instantModel struct{ toolRound, answerRound []byte }
-
-func (m *instantModel) RoundTrip(r *http.Request) (*http.Response, error) {
-	body, _ := io.ReadAll(r.Body)
-	r.Body.Close()
-	stream := m.answerRound
-	if !bytes.Contains(body, []byte(`"role":"tool"`)) {
-		stream = m.toolRound
-	}
-	return &http.Response{StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Request: r,
-		Header: http.Header{"Content-Type": {"text/event-stream"}}, Body: io.NopCloser(bytes.NewReader(stream))}, nil
-}
-
-// recorded is a turn of the fake model as the bytes it streams.
-func recorded(b *testing.B, turn llmtest.Turn) []byte {
-	srv := llmtest.New(b, turn)
-	defer srv.Close()
-	resp, err := http.Post(srv.URL+"/chat/completions", "application/json",
-		strings.NewReader(`{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}`))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return out
-}
 
 func cpuNow() time.Duration {
 	var ru syscall.Rusage
@@ -66,12 +34,12 @@ func BenchmarkRunRound(b *testing.B) {
 	for i := range answer {
 		answer[i] = "分析"
 	}
-	model := &instantModel{
-		toolRound: recorded(b, llmtest.Turn{Reasoning: []string{"先查", "基本信息"}, Calls: []llmtest.Call{
+	model := &llmtest.Instant{
+		ToolRound: llmtest.Recorded(b, llmtest.Turn{Reasoning: []string{"先查", "基本信息"}, Calls: []llmtest.Call{
 			{Name: "get_stock_basic", Args: `{"code":"600519.SH"}`},
 			{Name: "get_stock_daily", Args: `{"code":"600519.SH","adjust":"qfq"}`},
 		}, Usage: llmtest.Usage{Prompt: 800, Completion: 60}}),
-		answerRound: recorded(b, llmtest.Turn{Content: answer, Usage: llmtest.Usage{Prompt: 2400, Completion: 200}}),
+		AnswerRound: llmtest.Recorded(b, llmtest.Turn{Content: answer, Usage: llmtest.Usage{Prompt: 2400, Completion: 200}}),
 	}
 	e := newRunEnv(b, st, nil, runEnvOptions{raw: true, maxConcurrent: 4, agent: func(c *agent.Config) {
 		c.HTTPClient = &http.Client{Transport: model}
@@ -108,51 +76,12 @@ func BenchmarkRunRound(b *testing.B) {
 func BenchmarkRunFirstToken(b *testing.B) {
 	st := openSQLite(b)
 	readSnapshot(b).load(b, st)
-	sent := make(chan time.Time, 1)
-	model := llmtest.NewScript(b, func(*llmtest.Request) llmtest.Turn {
-		return llmtest.Turn{Content: []string{"首", "个", "回答"}, AfterChunk: func(i int) {
-			if i == 2 { // chunk 1 is the role, 2 the first token
-				sent <- time.Now()
-			}
-		}}
+	llmtest.BenchFirstToken(b, func(modelURL string) func() (*http.Response, error) {
+		e := newRunEnv(b, st, nil, runEnvOptions{raw: true, agent: func(c *agent.Config) { c.BaseURL = modelURL }})
+		client := &http.Client{}
+		b.Cleanup(client.CloseIdleConnections)
+		return func() (*http.Response, error) {
+			return client.Post(e.url+singleStock+"/run", "application/json", strings.NewReader(`{"variables":{"stock_code":"600519.SH"}}`))
+		}
 	})
-	e := newRunEnv(b, st, model, runEnvOptions{raw: true})
-	client := &http.Client{}
-	defer client.CloseIdleConnections()
-	relay := make([]time.Duration, 0, b.N)
-	setup := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		before := len(model.Requests())
-		posted := time.Now()
-		resp, err := client.Post(e.url+singleStock+"/run", "application/json", strings.NewReader(`{"variables":{"stock_code":"600519.SH"}}`))
-		if err != nil {
-			b.Fatal(err)
-		}
-		sc := bufio.NewScanner(resp.Body)
-		var got time.Time
-		for sc.Scan() {
-			if sc.Text() == "event: content" {
-				sc.Scan() // its data line: the token is on the wire here
-				got = time.Now()
-				break
-			}
-		}
-		t0 := <-sent
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if got.IsZero() {
-			b.Fatal("no content event")
-		}
-		relay = append(relay, got.Sub(t0))
-		setup = append(setup, model.Requests()[before].At.Sub(posted))
-	}
-	b.StopTimer()
-	report := func(name string, ds []time.Duration) {
-		slices.Sort(ds)
-		b.ReportMetric(float64(ds[len(ds)/2].Microseconds()), name+"-p50-µs")
-		b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds()), name+"-p99-µs")
-	}
-	report("relay", relay)
-	report("setup", setup)
 }

@@ -8,10 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -525,29 +523,12 @@ func TestToolsShareTheEndpointsCache(t *testing.T) {
 		t.Errorf("%d questions for %d tools", len(funcs), len(workflow.Tools()))
 	}
 	for _, tool := range workflow.Tools() {
-		args := map[string]any{}
-		path, q := tool.Path, url.Values{}
-		for k, v := range tool.Example {
-			if strings.Contains(path, "{"+k+"}") {
-				path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
-			} else {
-				q.Set(k, v)
-			}
-			if n, err := strconv.Atoi(v); err == nil {
-				args[k] = n
-			} else {
-				args[k] = v
-			}
-		}
+		target, args := toolExample(tool)
 		raw, _ := json.Marshal(args)
 		ans, err := funcs[tool.Name](context.Background(), raw)
 		if err != nil {
 			t.Errorf("%s(%s): %v", tool.Name, raw, err)
 			continue
-		}
-		target := path
-		if len(q) > 0 {
-			target += "?" + q.Encode()
 		}
 		resp, err := http.Get(e.url + target)
 		if err != nil {
