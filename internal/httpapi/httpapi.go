@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -26,6 +27,12 @@ type Deps struct {
 	Stock    StockQueries
 	// Workflows stores the user's workflows (required).
 	Workflows Workflows
+	// Runs runs workflows and keeps their history (required; without a
+	// model it answers 503 llm_not_configured to runs and generation).
+	Runs Runs
+	// RunHeartbeat is how often an idle run stream gets a comment line;
+	// 0 means agent.DefaultHeartbeat.
+	RunHeartbeat time.Duration
 	// Cache is the two-tier cache as the admin endpoints and /health see
 	// it; nil means the server runs without one.
 	Cache CacheAdmin
@@ -55,6 +62,7 @@ type api struct {
 	overview  overviewHandlers
 	stock     stockHandlers
 	workflows workflowHandlers
+	runs      runHandlers
 	cache     cacheHandlers
 	ui        webHandlers
 	metrics   http.Handler
@@ -91,6 +99,11 @@ func (a *api) routes() []route {
 		{"PUT /api/workflows/{id}", a.write(a.workflows.update)},
 		{"DELETE /api/workflows/{id}", a.write(a.workflows.delete)},
 		{"POST /api/workflows/{id}/clone", a.write(a.workflows.clone)},
+		{"POST /api/workflows/generate", a.write(a.runs.generate)},
+		{"POST /api/workflows/{id}/run", a.write(a.runs.run)},
+		{"GET /api/workflows/{id}/runs", http.HandlerFunc(a.runs.list)},
+		{"GET /api/runs/{id}", http.HandlerFunc(a.runs.get)},
+		{"POST /api/runs/{id}/cancel", a.write(a.runs.cancel)},
 
 		{"GET /api/cache/stats", http.HandlerFunc(a.cache.stats)},
 		{"POST /api/cache/invalidate", RequireToken(a.apiToken, http.HandlerFunc(a.cache.invalidate))},
@@ -119,6 +132,7 @@ func (a *api) write(h http.HandlerFunc) http.Handler {
 func New(deps Deps) http.Handler {
 	for name, missing := range map[string]bool{
 		"Store": deps.Store == nil, "Overview": deps.Overview == nil, "Stock": deps.Stock == nil, "Workflows": deps.Workflows == nil,
+		"Runs": deps.Runs == nil,
 	} {
 		if missing {
 			panic(fmt.Sprintf("httpapi.New: Deps.%s is required", name))
@@ -141,6 +155,7 @@ func New(deps Deps) http.Handler {
 		overview:  overviewHandlers{q: deps.Overview},
 		stock:     stockHandlers{q: deps.Stock},
 		workflows: workflowHandlers{svc: deps.Workflows},
+		runs:      runHandlers{runs: deps.Runs, heartbeat: deps.RunHeartbeat},
 		cache:     cacheHandlers{c: c},
 		ui:        newWebHandlers(deps.WebDir, logger),
 		metrics:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),

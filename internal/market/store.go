@@ -145,6 +145,7 @@ type Store interface {
 	Writer
 	Reader
 	WorkflowRepo
+	RunRepo
 	SyncLog
 	// Kind is "clickhouse" or "sqlite".
 	Kind() string

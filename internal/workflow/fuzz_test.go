@@ -30,7 +30,7 @@ func FuzzWorkflowInput(f *testing.F) {
 			return
 		}
 		var w Workflow
-		in.apply(&w)
+		in.Apply(&w)
 		if err := Validate(&w, ToolExists); err != nil {
 			checkRefusal(t, err)
 			return
@@ -49,7 +49,7 @@ func FuzzWorkflowInput(f *testing.F) {
 			t.Fatalf("the stored form does not decode: %v\n%s", err, doc)
 		}
 		var w2 Workflow
-		again.apply(&w2)
+		again.Apply(&w2)
 		if err := Validate(&w2, ToolExists); err != nil {
 			t.Fatalf("the stored form is refused: %v\n%s", err, doc)
 		}

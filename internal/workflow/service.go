@@ -198,7 +198,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Workflow, error) {
 		return Workflow{}, &ValidationError{Fields: []FieldError{{Field: "is_template", Message: "templates are built in; create a workflow or clone a template"}}}
 	}
 	var w Workflow
-	in.apply(&w)
+	in.Apply(&w)
 	if err := Validate(&w, ToolExists); err != nil {
 		return Workflow{}, err
 	}
@@ -237,7 +237,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (Workflow, er
 	if in.IsTemplate != nil && *in.IsTemplate {
 		return Workflow{}, &ValidationError{Fields: []FieldError{{Field: "is_template", Message: "a workflow cannot become a template"}}}
 	}
-	in.apply(&w)
+	in.Apply(&w)
 	if err := Validate(&w, ToolExists); err != nil {
 		return Workflow{}, err
 	}

@@ -114,8 +114,10 @@ func DecodeInput(body []byte) (Input, error) {
 	return in, nil
 }
 
-// apply copies the fields present in in onto w.
-func (in Input) apply(w *Workflow) {
+// Apply copies the fields present in in onto w and fills what a saved
+// workflow always has (category, empty lists). The read-only fields are
+// ignored.
+func (in Input) Apply(w *Workflow) {
 	if in.Name != nil {
 		w.Name = strings.TrimSpace(*in.Name)
 	}
@@ -212,6 +214,7 @@ func Validate(w *Workflow, toolExists func(string) bool) error {
 		} else if msg := checkDefault(v); msg != "" {
 			ve.add(at+".default", "%s", msg)
 		}
+		checkBounds(ve, at, v)
 	}
 	checkPlaceholders(ve, "system_prompt", w.SystemPrompt, declared)
 	checkPlaceholders(ve, "user_prompt_template", w.UserPromptTemplate, declared)

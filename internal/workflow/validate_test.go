@@ -20,7 +20,7 @@ func TestValidInputPasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	var w Workflow
-	in.apply(&w)
+	in.Apply(&w)
 	if err := Validate(&w, ToolExists); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func decodeAndValidate(body string) error {
 		return err
 	}
 	var w Workflow
-	in.apply(&w)
+	in.Apply(&w)
 	return Validate(&w, ToolExists)
 }
 

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) market.Store) {
 	t.Run("BadRows", func(t *testing.T) { testBadRows(t, open) })
 	t.Run("OpenDaysFallback", func(t *testing.T) { testOpenDaysFallback(t, open) })
 	t.Run("Workflows", func(t *testing.T) { testWorkflows(t, open) })
+	t.Run("Runs", func(t *testing.T) { testRuns(t, open) })
 	t.Run("SyncLog", func(t *testing.T) { testSyncLog(t, open) })
 	t.Run("ConcurrentPuts", func(t *testing.T) { testConcurrentPuts(t, open) })
 	t.Run("DayReads", func(t *testing.T) { testDayReads(t, open) })
