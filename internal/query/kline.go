@@ -62,6 +62,9 @@ type klineMeta struct {
 	LatestDate   string  `json:"latest_date"`
 	AnchorDate   string  `json:"anchor_date"`
 	AnchorFactor float64 `json:"anchor_factor"`
+	// ListDate tells the indicators when the code's history begins ("" in
+	// entries of older versions: then they read it all).
+	ListDate string `json:"list_date,omitempty"`
 }
 
 // KLine answers a K-line. The request as asked names an entry holding the
@@ -151,7 +154,7 @@ func (q *Queries) loadKLineMeta(ctx context.Context, code string) (klineMeta, er
 	if err != nil {
 		return klineMeta{}, err
 	}
-	m := klineMeta{Name: b.Name, Kind: b.Kind, Synthetic: b.Synthetic, LatestDate: b.TradeDate}
+	m := klineMeta{Name: b.Name, Kind: b.Kind, Synthetic: b.Synthetic, LatestDate: b.TradeDate, ListDate: b.ListDate}
 	d, f, err := q.store.LatestAdjFactor(ctx, code)
 	switch {
 	case err == nil:
