@@ -267,12 +267,15 @@ func summarize(a quickAnswer) string {
 		b.WriteString("。")
 	}
 	fmt.Fprintf(&b, "情绪 %d 分（%s）。", a.Sentiment.Score, a.Sentiment.Level)
-	if a.Ladder.MaxBoards > 0 {
-		fmt.Fprintf(&b, "最高 %s", market.BoardLabel(a.Ladder.MaxBoards))
-		if len(a.Ladder.Leaders) > 0 {
-			fmt.Fprintf(&b, "（%s）", a.Ladder.Leaders[0].Name)
+	switch l := a.Ladder; {
+	case l.MaxBoards >= 2:
+		fmt.Fprintf(&b, "空间板 %s", market.BoardLabel(l.MaxBoards))
+		if len(l.Leaders) > 0 {
+			fmt.Fprintf(&b, "（%s）", l.Leaders[0].Name)
 		}
-		fmt.Fprintf(&b, "，炸板率 %.0f%%。", a.Ladder.BrokenRate*100)
+		fmt.Fprintf(&b, "，炸板率 %.0f%%。", l.BrokenRate*100)
+	case l.MaxBoards == 1:
+		fmt.Fprintf(&b, "涨停均为首板，炸板率 %.0f%%。", l.BrokenRate*100)
 	}
 	if len(a.TopSectors) > 0 {
 		s := a.TopSectors[0]
