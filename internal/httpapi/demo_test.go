@@ -121,6 +121,51 @@ func testDemo(t *testing.T, st market.Store, other market.Writer) {
 	t.Run("indicators", func(t *testing.T) { testDemoIndicators(t, h, d) })
 	t.Run("indices", func(t *testing.T) { testDemoIndices(t, h, d, last) })
 	t.Run("search", func(t *testing.T) { testDemoSearch(t, h, other) })
+	// Last: it changes the data.
+	t.Run("memos-see-writes", func(t *testing.T) { testDemoMemos(t, h, other, d, last) })
+}
+
+// testDemoMemos: the day and history memos of the queries (no cache in
+// front here) answer from memory only while nothing changed; another
+// handle's writes show in the next answer.
+func testDemoMemos(t *testing.T, h http.Handler, other market.Writer, d demoData, last time.Time) {
+	ctx := context.Background()
+	var before sectorsJSON
+	getJSON(t, h, "/api/overview/sectors", &before)
+	top := before.Data[0]
+	var bar market.DailyBar
+	for _, b := range d.all.Daily {
+		if b.TSCode == top.Leader.TSCode && b.TradeDate.Equal(last) {
+			bar = b
+		}
+	}
+	bar.PctChg += 50
+	bar.Close = math.Round(bar.Close*150) / 100
+	if err := other.PutDaily(ctx, []market.DailyBar{bar}); err != nil {
+		t.Fatal(err)
+	}
+	var after sectorsJSON
+	getJSON(t, h, "/api/overview/sectors", &after)
+	i := slices.IndexFunc(after.Data, func(s sectorJSON) bool { return s.Industry == top.Industry })
+	if i < 0 || !near(after.Data[i].PctChg-top.PctChg, 50/float64(top.Stocks), 2e-4) || after.Data[i].Leader.PctChg != bar.PctChg {
+		t.Errorf("after another handle raised %s by 50%%: sector %s %+v, was %+v", bar.TSCode, top.Industry, after.Data[max(i, 0)], top)
+	}
+
+	code := d.all.Stocks[0].TSCode
+	var ind indicatorsJSON
+	getJSON(t, h, "/api/stock/"+code+"/indicators?names=ma", &ind)
+	next := last.AddDate(0, 0, 1)
+	for next.Weekday() == time.Saturday || next.Weekday() == time.Sunday {
+		next = next.AddDate(0, 0, 1)
+	}
+	nb := market.DailyBar{TSCode: code, TradeDate: next, Open: 10, High: 10, Low: 10, Close: 10, PreClose: 10, Vol: 1, Amount: 1}
+	if err := other.PutDaily(ctx, []market.DailyBar{nb}); err != nil {
+		t.Fatal(err)
+	}
+	getJSON(t, h, "/api/stock/"+code+"/indicators?names=ma", &ind)
+	if ind.End != market.FormatDate(next) || ind.Dates[len(ind.Dates)-1] != ind.End {
+		t.Errorf("after another handle wrote %s of %s: indicators end %s (last date %s)", market.FormatDate(next), code, ind.End, ind.Dates[len(ind.Dates)-1])
+	}
 }
 
 // demoBand is the limit rule written out for the demo (expect_test.go's

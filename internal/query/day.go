@@ -46,7 +46,13 @@ type dayMemo struct {
 	version string
 	days    map[time.Time]*dayEntry
 	used    []time.Time // least recently used first
+	// totals are DailyTotals(date, turnoverDays) by date: the quick
+	// analysis' turnover history, a scan of a month of bars otherwise.
+	totals map[time.Time][]market.DayTotal
 }
+
+// turnoverDays is the day and the 20 before it, what SummarizeTurnover reads.
+const turnoverDays = 21
 
 // dayEntry is one day, loaded once: ready closes when d or err is set.
 type dayEntry struct {
@@ -59,14 +65,10 @@ type dayEntry struct {
 // tables happened since they were read. No stock bar that day is a
 // noData error.
 func (m *dayMemo) get(ctx context.Context, date time.Time) (dayData, error) {
-	version, err := m.store.DataVersion(ctx, dayTables...)
-	if err != nil {
-		return dayData{}, fmt.Errorf("data version: %w", err)
+	if _, err := m.sync(ctx); err != nil {
+		return dayData{}, err
 	}
 	m.mu.Lock()
-	if version != m.version || m.days == nil {
-		m.version, m.days, m.used = version, map[time.Time]*dayEntry{}, nil
-	}
 	e, ok := m.days[date]
 	if !ok {
 		e = &dayEntry{ready: make(chan struct{})}
@@ -93,6 +95,48 @@ func (m *dayMemo) get(ctx context.Context, date time.Time) (dayData, error) {
 	case <-ctx.Done():
 		return dayData{}, ctx.Err()
 	}
+}
+
+// sync reads the data version and drops everything kept when it changed.
+// A day read after it sees at least that version.
+func (m *dayMemo) sync(ctx context.Context) (string, error) {
+	version, err := m.store.DataVersion(ctx, dayTables...)
+	if err != nil {
+		return "", fmt.Errorf("data version: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if version != m.version || m.days == nil {
+		m.version, m.days, m.used, m.totals = version, map[time.Time]*dayEntry{}, nil, map[time.Time][]market.DayTotal{}
+	}
+	return version, nil
+}
+
+// dailyTotals is DailyTotals(date, turnoverDays), kept per date like the
+// days (concurrent first askers may both read; the answers are equal).
+func (m *dayMemo) dailyTotals(ctx context.Context, date time.Time) ([]market.DayTotal, error) {
+	version, err := m.sync(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	t, ok := m.totals[date]
+	m.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	if t, err = m.store.DailyTotals(ctx, date, turnoverDays); err != nil {
+		return nil, fmt.Errorf("daily totals to %s: %w", market.FormatDate(date), err)
+	}
+	m.mu.Lock()
+	if m.version == version { // else a newer write dropped what this read may miss
+		if len(m.totals) >= memoDays {
+			clear(m.totals)
+		}
+		m.totals[date] = t
+	}
+	m.mu.Unlock()
+	return t, nil
 }
 
 // touch makes date the most recently used; m.mu is held.

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,7 +65,11 @@ func (q *Queries) Indicators(ctx context.Context, a IndicatorArgs) (Answer, erro
 }
 
 func (q *Queries) resolvedIndicators(ctx context.Context, a IndicatorArgs, set indicator.Set) ([]byte, error) {
-	meta, err := q.klineMeta(ctx, a.Code)
+	h, err := q.history.entry(ctx, a.Code)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := h.metaOf(ctx, q, a.Code)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +90,7 @@ func (q *Queries) resolvedIndicators(ctx context.Context, a IndicatorArgs, set i
 	ans, err := q.load(ctx, IndicatorsKey(a.Code, a.Names, start, end, a.Adjust, anchor), func(ctx context.Context) ([]byte, error) {
 		params := indicator.DefaultParams()
 		warm := indicator.WarmUp(set, params)
-		bars, err := q.barsWithHistory(ctx, a.Code, meta, start, end, warm)
+		bars, err := q.barsWithHistory(ctx, h, a.Code, meta, start, end, warm)
 		if err != nil {
 			return nil, err
 		}
@@ -103,11 +108,12 @@ func (q *Queries) resolvedIndicators(ctx context.Context, a IndicatorArgs, set i
 	return ans.Body, err
 }
 
-// barsWithHistory reads the code's bars up to end with at least warm bars
-// before start, or all there are. The first read starts warm open days
-// before start, which holds warm bars unless the code was suspended in
-// between or listed after; only then is the whole history read.
-func (q *Queries) barsWithHistory(ctx context.Context, code string, meta klineMeta, start, end time.Time, warm int) ([]market.AdjBar, error) {
+// barsWithHistory returns the code's bars up to end with at least warm
+// bars before start, or all there are, from the history memo. The first
+// read starts warm open days before start, which holds warm bars unless
+// the code was suspended in between or listed after; only then is the
+// whole history read.
+func (q *Queries) barsWithHistory(ctx context.Context, h *codeHistory, code string, meta klineMeta, start, end time.Time, warm int) ([]market.AdjBar, error) {
 	var from time.Time // zero: the whole history
 	if !start.IsZero() {
 		open, err := q.store.OpenDays(ctx, start, warm+1)
@@ -118,23 +124,27 @@ func (q *Queries) barsWithHistory(ctx context.Context, code string, meta klineMe
 			from = open[warm]
 		}
 	}
-	bars, err := q.store.Bars(ctx, code, from, end)
+	bars, err := h.barsFrom(ctx, q, code, from)
 	if err != nil {
-		return nil, fmt.Errorf("bars of %s: %w", code, err)
+		return nil, err
+	}
+	upTo := func(bars []market.AdjBar) []market.AdjBar {
+		if end.IsZero() {
+			return bars
+		}
+		i, _ := slices.BinarySearchFunc(bars, end.AddDate(0, 0, 1), func(b market.AdjBar, t time.Time) int { return b.TradeDate.Compare(t) })
+		return bars[:i]
 	}
 	if from.IsZero() {
-		return bars, nil
+		return upTo(bars), nil
 	}
-	before := 0
-	for before < len(bars) && bars[before].TradeDate.Before(start) {
-		before++
-	}
+	before, _ := slices.BinarySearchFunc(bars, start, func(b market.AdjBar, t time.Time) int { return b.TradeDate.Compare(t) })
 	listed, _ := market.ParseDate(meta.ListDate)
 	if before >= warm || (!listed.IsZero() && !listed.Before(from)) {
-		return bars, nil // enough history, or all of it
+		return upTo(bars), nil // enough history, or all of it
 	}
-	if bars, err = q.store.Bars(ctx, code, time.Time{}, end); err != nil {
-		return nil, fmt.Errorf("bars of %s: %w", code, err)
+	if bars, err = h.barsFrom(ctx, q, code, time.Time{}); err != nil {
+		return nil, err
 	}
-	return bars, nil
+	return upTo(bars), nil
 }

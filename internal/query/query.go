@@ -60,23 +60,26 @@ type Cache interface {
 
 // Queries answers the market questions; it is safe for concurrent use.
 type Queries struct {
-	store  Store
-	cache  Cache // nil: every answer is loaded
-	ttl    TTLs
-	latest latestMemo
-	days   dayMemo
-	names  nameIndex
+	store   Store
+	cache   Cache // nil: every answer is loaded
+	ttl     TTLs
+	latest  latestMemo
+	days    dayMemo
+	history historyMemo
+	names   nameIndex
 }
 
 // New returns the queries over store through cache (nil for none), with
 // the entries' lifetimes ttl.
 func New(store Store, cache Cache, ttl TTLs) *Queries {
-	return &Queries{
+	q := &Queries{
 		store: store, cache: cache, ttl: ttl,
 		latest: latestMemo{store: store, ttl: time.Second, now: time.Now},
 		days:   dayMemo{store: store},
 		names:  nameIndex{store: store, ttl: time.Second, now: time.Now},
 	}
+	q.history.q = q
+	return q
 }
 
 // Outcome says where an answer came from.

@@ -131,7 +131,7 @@ func (q *Queries) quickAnalysis(ctx context.Context, date time.Time) (quickAnswe
 		return err
 	})
 	g.Go(func() (err error) {
-		totals, err = q.store.DailyTotals(gctx, date, 21)
+		totals, err = q.days.dailyTotals(gctx, date)
 		return err
 	})
 	g.Go(func() (err error) {
