@@ -13,7 +13,7 @@
 #      past the query layer's day and history memos).
 # Output goes to tmp/bench/; docs/BENCHMARKS.md quotes it.
 # BENCH_QUICK=1 skips steps 1 and 3 (the big data sets take ~25 minutes);
-# BENCH_GO=0 skips only step 1. BENCH_PORT (default 18900) is the first of
+# BENCH_GO=0 skips only step 1, BENCH_HTTP=0 only step 2. BENCH_PORT (default 18900) is the first of
 # the 14 ports the servers listen on. BENCH_ROUNDS (default 3) is how many
 # times each cached-endpoint setup is measured, in turn with the others.
 # When taskset exists and there are at least 2 CPUs, wrk runs on CPU 0 and
@@ -78,6 +78,7 @@ start_stockd() {
 }
 
 ch_quiet
+if [ "${BENCH_HTTP:-1}" != 0 ]; then
 echo "== HTTP benchmarks (wrk -t2 -c$CONNS -d$DURATION, $ROUNDS rounds, median)" | tee "$OUT/http.txt"
 tmp=$(mktemp -d)
 SQLITE_PATH=$tmp/s.db bin/stockd import testdata/tushare-2025-12-18 >/dev/null 2>&1
@@ -155,6 +156,7 @@ for pid in "${pids[@]:0:3}"; do
 done
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 pids=()
+fi
 
 # Last, so the big loads and ClickHouse's merges after them cannot disturb
 # the runs above.

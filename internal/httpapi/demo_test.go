@@ -23,15 +23,17 @@ import (
 	"github.com/stockdatasource/stockd/internal/testenv"
 )
 
-// The analytics on a generated market with history: the demo generator
-// plants limit-up streaks (one around a suspension, one at the ST band)
-// and broken boards on its last day, computes six indices from its stocks,
-// and has enough days for the indicators' warm-up. Every check goes
-// through the API of a store the market was written to.
+// The analytics on generated markets, through the API of a store they
+// were written to: a short one of many stocks, on whose last day the
+// generator plants limit-up streaks (one around a suspension, one at the
+// ST band) and broken boards and from whose stocks it computes six indices;
+// and a long one of a few stocks, with enough days for the indicators'
+// warm-up (691 bars) before a window.
 
-// demoOptions: enough days for windows with the whole indicator warm-up
-// (691 bars) before them, enough stocks for every planted pattern.
-var demoOptions = ingest.DemoOptions{Stocks: 120, ETFs: 2, Days: 760, Seed: 5, End: mustDate("2025-12-18")}
+var (
+	ladderMarket  = ingest.DemoOptions{Stocks: 120, ETFs: 2, Days: 30, Seed: 5, End: mustDate("2025-12-18")}
+	historyMarket = ingest.DemoOptions{Stocks: 6, ETFs: 1, Days: 760, Seed: 5, End: mustDate("2025-12-18")}
+)
 
 // demoData is the generated market, every row kept for the expectations.
 type demoData struct {
@@ -40,11 +42,11 @@ type demoData struct {
 	days   []time.Time // open days, oldest first
 }
 
-// loadDemo generates the market and writes it to w.
-func loadDemo(t testing.TB, w market.Writer) demoData {
+// loadDemo generates a market and writes it to w.
+func loadDemo(t testing.TB, w market.Writer, opt ingest.DemoOptions) demoData {
 	t.Helper()
 	ctx := context.Background()
-	g, err := ingest.NewDemoMarket(demoOptions)
+	g, err := ingest.NewDemoMarket(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,59 +79,73 @@ func loadDemo(t testing.TB, w market.Writer) demoData {
 	return d
 }
 
+// storePair opens a fresh migrated store and a second handle on the same
+// data, as another process holds it.
+type storePair func(t *testing.T) (market.Store, market.Store)
+
 func TestSQLiteDemo(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "demo.db")
-	open := func() market.Store {
-		st, err := sqlite.Open(context.Background(), path)
-		if err != nil {
+	testDemo(t, func(t *testing.T) (market.Store, market.Store) {
+		path := filepath.Join(t.TempDir(), "demo.db")
+		open := func() market.Store {
+			st, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		}
+		st := open()
+		if err := st.Migrate(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	st := open()
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	testDemo(t, st, open())
+		return st, open()
+	})
 }
 
 func TestClickHouseDemo(t *testing.T) {
-	addr, db := testenv.ClickHouseDatabase(t, "stockd_httpapi_demo_")
-	open := func() market.Store {
-		st, err := clickhouse.Open(context.Background(), clickhouse.Options{Addr: addr, Database: db})
-		if err != nil {
+	testDemo(t, func(t *testing.T) (market.Store, market.Store) {
+		addr, db := testenv.ClickHouseDatabase(t, "stockd_httpapi_demo_")
+		open := func() market.Store {
+			st, err := clickhouse.Open(context.Background(), clickhouse.Options{Addr: addr, Database: db})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		}
+		st := open()
+		if err := st.Migrate(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	st := open()
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	testDemo(t, st, open())
+		return st, open()
+	})
 }
 
-// testDemo loads the demo into st; other is a second handle on the same
-// data, as another process holds it.
-func testDemo(t *testing.T, st market.Store, other market.Writer) {
-	d := loadDemo(t, st)
-	h := newHandler(t, setup{store: st})
-	last := d.days[len(d.days)-1]
-	t.Run("ladder", func(t *testing.T) { testDemoLadder(t, h, d, last) })
-	t.Run("indicators", func(t *testing.T) { testDemoIndicators(t, h, d) })
-	t.Run("indices", func(t *testing.T) { testDemoIndices(t, h, d, last) })
-	t.Run("search", func(t *testing.T) { testDemoSearch(t, h, other) })
-	// Last: it changes the data.
-	t.Run("memos-see-writes", func(t *testing.T) { testDemoMemos(t, h, other, d, last) })
+func testDemo(t *testing.T, open storePair) {
+	t.Run("market", func(t *testing.T) {
+		st, other := open(t)
+		d := loadDemo(t, st, ladderMarket)
+		h := newHandler(t, setup{store: st})
+		last := d.days[len(d.days)-1]
+		t.Run("ladder", func(t *testing.T) { testDemoLadder(t, h, d, last) })
+		t.Run("indices", func(t *testing.T) { testDemoIndices(t, h, d, last) })
+		t.Run("search", func(t *testing.T) { testDemoSearch(t, h, other) })
+		// Last: it changes the data.
+		t.Run("day-memo-sees-writes", func(t *testing.T) { testDemoDayMemo(t, h, other, d, last) })
+	})
+	t.Run("history", func(t *testing.T) {
+		st, other := open(t)
+		d := loadDemo(t, st, historyMarket)
+		h := newHandler(t, setup{store: st})
+		t.Run("indicators", func(t *testing.T) { testDemoIndicators(t, h, d) })
+		t.Run("history-memo-sees-writes", func(t *testing.T) { testDemoHistoryMemo(t, h, other, d) })
+	})
 }
 
-// testDemoMemos: the day and history memos of the queries (no cache in
-// front here) answer from memory only while nothing changed; another
-// handle's writes show in the next answer.
-func testDemoMemos(t *testing.T, h http.Handler, other market.Writer, d demoData, last time.Time) {
-	ctx := context.Background()
+// testDemoDayMemo: the day memo of the queries (no cache in front here)
+// answers from memory only while nothing changed; another handle's write
+// shows in the next answer.
+func testDemoDayMemo(t *testing.T, h http.Handler, other market.Writer, d demoData, last time.Time) {
 	var before sectorsJSON
 	getJSON(t, h, "/api/overview/sectors", &before)
 	top := before.Data[0]
@@ -141,7 +157,7 @@ func testDemoMemos(t *testing.T, h http.Handler, other market.Writer, d demoData
 	}
 	bar.PctChg += 50
 	bar.Close = math.Round(bar.Close*150) / 100
-	if err := other.PutDaily(ctx, []market.DailyBar{bar}); err != nil {
+	if err := other.PutDaily(context.Background(), []market.DailyBar{bar}); err != nil {
 		t.Fatal(err)
 	}
 	var after sectorsJSON
@@ -150,8 +166,12 @@ func testDemoMemos(t *testing.T, h http.Handler, other market.Writer, d demoData
 	if i < 0 || !near(after.Data[i].PctChg-top.PctChg, 50/float64(top.Stocks), 2e-4) || after.Data[i].Leader.PctChg != bar.PctChg {
 		t.Errorf("after another handle raised %s by 50%%: sector %s %+v, was %+v", bar.TSCode, top.Industry, after.Data[max(i, 0)], top)
 	}
+}
 
+// testDemoHistoryMemo: the same for the history memo of the indicators.
+func testDemoHistoryMemo(t *testing.T, h http.Handler, other market.Writer, d demoData) {
 	code := d.all.Stocks[0].TSCode
+	last := d.days[len(d.days)-1]
 	var ind indicatorsJSON
 	getJSON(t, h, "/api/stock/"+code+"/indicators?names=ma", &ind)
 	next := last.AddDate(0, 0, 1)
@@ -159,7 +179,7 @@ func testDemoMemos(t *testing.T, h http.Handler, other market.Writer, d demoData
 		next = next.AddDate(0, 0, 1)
 	}
 	nb := market.DailyBar{TSCode: code, TradeDate: next, Open: 10, High: 10, Low: 10, Close: 10, PreClose: 10, Vol: 1, Amount: 1}
-	if err := other.PutDaily(ctx, []market.DailyBar{nb}); err != nil {
+	if err := other.PutDaily(context.Background(), []market.DailyBar{nb}); err != nil {
 		t.Fatal(err)
 	}
 	getJSON(t, h, "/api/stock/"+code+"/indicators?names=ma", &ind)
@@ -373,21 +393,28 @@ func compareLines(t *testing.T, label string, gotDates []string, got map[string]
 func testDemoIndicators(t *testing.T, h http.Handler, d demoData) {
 	days := d.days
 	first, last := market.FormatDate(days[0]), market.FormatDate(days[len(days)-1])
-	// A planted suspension gives one stock a gap inside the warm-up.
-	var suspended ingest.DemoPlant
-	for _, p := range d.plants {
-		if len(p.Suspended) > 0 {
-			suspended = p
+	// A stock listed before the market's first day with days off (the
+	// generator suspends a stock now and then): gaps inside the warm-up.
+	count := map[string]int{}
+	for _, b := range d.all.Daily {
+		count[b.TSCode]++
+	}
+	var plain, suspended string
+	for _, s := range d.all.Stocks {
+		if !s.ListDate.Before(days[0]) {
+			continue
+		}
+		switch n := count[s.TSCode]; {
+		case n == len(days) && plain == "":
+			plain = s.TSCode
+		case n < len(days) && n > len(days)-40 && suspended == "":
+			suspended = s.TSCode
 		}
 	}
-	var etf string
-	if len(d.all.ETFs) > 0 {
-		etf = d.all.ETFs[0].TSCode
+	if plain == "" || suspended == "" || len(d.all.ETFs) == 0 || len(d.all.Indices) == 0 {
+		t.Fatalf("the market lacks a stock without gaps (%q), one with a few (%q), an ETF or an index", plain, suspended)
 	}
-	if suspended.TSCode == "" || etf == "" {
-		t.Fatalf("the demo has no planted suspension (%+v) or no ETF", d.plants)
-	}
-	codes := []string{d.all.Stocks[0].TSCode, suspended.TSCode, etf, "000001.SH"}
+	codes := []string{plain, suspended, d.all.ETFs[0].TSCode, d.all.Indices[0].TSCode}
 	naiveDiffers := false
 	for _, code := range codes {
 		for _, adjust := range []string{"qfq", "hfq", "none"} {
@@ -500,7 +527,7 @@ func testDemoIndices(t *testing.T, h http.Handler, d demoData, last time.Time) {
 		}
 	}
 	getJSON(t, h, "/api/stock/000001.SH/kline?period=week", &k)
-	if k.Kind != "index" || len(k.Data) < 40 {
+	if k.Kind != "index" || len(k.Data) < 5 {
 		t.Errorf("weekly K-line of 000001.SH: kind %q, %d weeks", k.Kind, len(k.Data))
 	}
 	// The quick analysis names every index that moved 1% or more.
