@@ -225,7 +225,7 @@ func (d demoData) band(b market.DailyBar, names map[string][]market.NameChange, 
 	}
 	pre := big.NewRat(int64(math.Round(b.PreClose*100)), 100)
 	fen := func(r *big.Rat) int64 { f, _ := r.Float64(); return int64(math.Round(f * 100)) }
-	return fen(limitPrice(pre, pct)), fen(limitPrice(pre, -pct)), true
+	return fen(limitPrice(b.TSCode, pre, pct)), fen(limitPrice(b.TSCode, pre, -pct)), true
 }
 
 func testDemoLadder(t *testing.T, h http.Handler, d demoData, last time.Time) {

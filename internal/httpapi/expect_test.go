@@ -228,18 +228,23 @@ func (s *snapshot) limitMove(t testing.TB, r map[string]string, date time.Time) 
 		return false, false, false, false
 	}
 	closePx, pre, high := rat(t, r["close"]), rat(t, r["pre_close"]), rat(t, r["high"])
-	upPx, downPx := limitPrice(pre, pct), limitPrice(pre, -pct)
+	upPx, downPx := limitPrice(code, pre, pct), limitPrice(code, pre, -pct)
 	return closePx.Cmp(upPx) >= 0, closePx.Cmp(downPx) <= 0, high.Cmp(upPx) >= 0, true
 }
 
-// limitPrice is pre × (100 ± pct)/100 rounded half-up to the fen, in exact
-// rational arithmetic.
-func limitPrice(pre *big.Rat, pct int64) *big.Rat {
-	v := new(big.Rat).Mul(pre, big.NewRat(100+pct, 100))
-	fen := new(big.Rat).Mul(v, big.NewRat(100, 1))
-	// floor(fen + 1/2) for a positive value
-	fen.Add(fen, big.NewRat(1, 2))
-	q := new(big.Int).Quo(fen.Num(), fen.Denom())
+// limitPrice is pre × (100 + pct)/100 (pct negative for the lower limit)
+// to the fen, in exact rational arithmetic: rounded half-up on the
+// Shanghai and Shenzhen boards, inward on the Beijing exchange (the upper
+// limit down, the lower limit up), as each exchange publishes them.
+func limitPrice(code string, pre *big.Rat, pct int64) *big.Rat {
+	fen := new(big.Rat).Mul(pre, big.NewRat(100+pct, 1)) // pre × (100 + pct) / 100, in fen
+	switch {
+	case boardOf(code) != "bse":
+		fen.Add(fen, big.NewRat(1, 2)) // floor(x + 1/2): half-up, x > 0
+	case pct < 0:
+		fen.Add(fen, big.NewRat(fen.Denom().Int64()-1, fen.Denom().Int64())) // ceiling
+	}
+	q := new(big.Int).Quo(fen.Num(), fen.Denom()) // floor, x > 0
 	return new(big.Rat).SetFrac(q, big.NewInt(100))
 }
 
