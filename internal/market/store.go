@@ -124,6 +124,27 @@ type Reader interface {
 	Counts(ctx context.Context) (map[string]int64, error)
 }
 
+// ReadVersions reads rows of (table name, version) into DataVersion's
+// answer for tables; both stores' version queries answer in that shape.
+func ReadVersions(rows Rows, tables []string) (string, error) {
+	defer rows.Close()
+	got := make(map[string]int64, len(tables))
+	for rows.Next() {
+		var (
+			name string
+			v    int64
+		)
+		if err := rows.Scan(&name, &v); err != nil {
+			return "", err
+		}
+		got[name] = v
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	return VersionString(tables, got), nil
+}
+
 // VersionString renders DataVersion's answer: table:version pairs in the
 // order asked, 0 for a table without a version.
 func VersionString(tables []string, versions map[string]int64) string {

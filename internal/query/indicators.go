@@ -73,20 +73,7 @@ func (q *Queries) resolvedIndicators(ctx context.Context, a IndicatorArgs, set i
 	if err != nil {
 		return nil, err
 	}
-	start, end := a.Start, a.End
-	if end.IsZero() && meta.LatestDate != "" {
-		end, _ = market.ParseDate(meta.LatestDate)
-	}
-	if start.IsZero() && !end.IsZero() {
-		start = end.Add(-DefaultSpan)
-	}
-	if !start.IsZero() && !end.IsZero() && start.After(end) {
-		end = start // only an explicit start beyond the code's last bar
-	}
-	anchor := meta.AnchorDate
-	if anchor == "" {
-		anchor = "none"
-	}
+	start, end, anchor := meta.resolve(a.Start, a.End)
 	ans, err := q.load(ctx, IndicatorsKey(a.Code, a.Names, start, end, a.Adjust, anchor), func(ctx context.Context) ([]byte, error) {
 		params := indicator.DefaultParams()
 		warm := indicator.WarmUp(set, params)

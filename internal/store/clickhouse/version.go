@@ -24,22 +24,11 @@ func (s *Store) DataVersion(ctx context.Context, tables ...string) (string, erro
 	if err != nil {
 		return "", s.connErr(fmt.Errorf("data version: %w", err))
 	}
-	defer rows.Close()
-	got := make(map[string]int64, len(tables))
-	for rows.Next() {
-		var (
-			name string
-			v    int64
-		)
-		if err := rows.Scan(&name, &v); err != nil {
-			return "", fmt.Errorf("data version: %w", err)
-		}
-		got[name] = v
-	}
-	if err := rows.Err(); err != nil {
+	v, err := market.ReadVersions(rows, tables)
+	if err != nil {
 		return "", fmt.Errorf("data version: %w", err)
 	}
-	return market.VersionString(tables, got), nil
+	return v, nil
 }
 
 // Securities lists every stock, fund and index by ts_code.
