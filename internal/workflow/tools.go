@@ -104,7 +104,7 @@ var builtinTools = []Tool{
 	},
 	{
 		Name: "get_quick_analysis", Category: "market", Method: "GET", Path: "/api/overview/quick-analysis",
-		Description: "市场速览（不经大模型）：涨跌家数、成交额与5日/20日均值之比、情绪分、异动信号、强弱行业、连板高度。A rule-based summary of a day: breadth, turnover vs averages, sentiment score, signals, top sectors, ladder height.",
+		Description: "市场速览（不经大模型）：涨跌家数、成交额与5日/20日均值之比、情绪分、异动信号、强弱行业、连板高度。Rule-based summary of a day: breadth, turnover against its averages, sentiment score, signals, top sectors, ladder height.",
 		Parameters:  schema(nil, map[string]any{"date": dateProp}),
 		Example:     map[string]string{},
 	},
