@@ -196,9 +196,11 @@ func IndicatorsKey(code, names string, start, end time.Time, adjust, anchor stri
 	return Key{string(keyBuf(buf[:0]).s("indicators:").s(code).s(":").s(names).s(":").date(start).s(":").date(end).s(":").s(adjust).s(":").s(anchor)), TTLDaily}
 }
 
-// WorkflowListKey is workflow:list:{include_templates}:{category}.
-func WorkflowListKey(includeTemplates bool, category string) Key {
-	return Key{"workflow:list:" + strconv.FormatBool(includeTemplates) + ":" + category, TTLWorkflows}
+// WorkflowListKey is workflow:list:{include_templates}:{limit}:{offset}:{category}
+// (the category last: it is free text and may hold colons).
+func WorkflowListKey(includeTemplates bool, category string, limit, offset int) Key {
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("workflow:list:").s(strconv.FormatBool(includeTemplates)).s(":").n(limit).s(":").n(offset).s(":").s(category)), TTLWorkflows}
 }
 
 // WorkflowKey is workflow:{id}.

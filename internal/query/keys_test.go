@@ -55,7 +55,8 @@ func TestKeyLayout(t *testing.T) {
 		{ScreenerKey(day, "pb=~2"), "screener:2025-12-18:pb=~2", TTLOverview},
 		{IndicatorsRequestKey("600519.SH", "ma,macd", time.Time{}, day, "qfq"), "indicators:600519.SH:req:ma,macd::2025-12-18:qfq", TTLKLineRequest},
 		{IndicatorsKey("600519.SH", "rsi", day.AddDate(-1, 0, 0), day, "hfq", "2025-12-18"), "indicators:600519.SH:rsi:2024-12-18:2025-12-18:hfq:2025-12-18", TTLDaily},
-		{WorkflowListKey(true, ""), "workflow:list:true:", TTLWorkflows},
+		{WorkflowListKey(true, "", 50, 0), "workflow:list:true:50:0:", TTLWorkflows},
+		{WorkflowListKey(false, "a:b", 10, 20), "workflow:list:false:10:20:a:b", TTLWorkflows},
 		{WorkflowKey("wf_1"), "workflow:wf_1", TTLWorkflows},
 	} {
 		if c.key.Name != c.name || c.key.Class != c.class {
@@ -75,7 +76,7 @@ func TestStalePatternsCoverTheKeys(t *testing.T) {
 			t.Errorf("%s is dropped by a workflow write", k.Name)
 		}
 	}
-	for _, k := range []Key{WorkflowListKey(false, "x"), WorkflowKey("wf_1")} {
+	for _, k := range []Key{WorkflowListKey(false, "x", 50, 0), WorkflowKey("wf_1")} {
 		if matchesAny(StaleAfterLoad, k.Name) || !matchesAny([]string{WorkflowsPattern}, k.Name) {
 			t.Errorf("%s: wrong invalidation", k.Name)
 		}

@@ -213,6 +213,31 @@ var migrations = []migration{
 		PARTITION BY toYYYYMM(trade_date)
 		ORDER BY (ts_code, trade_date)`,
 	}},
+	// Workflow runs: written when a run starts and again when it ends, so
+	// reads take the newest version with FINAL. A run never changes its
+	// workflow, so the key (workflow_id, id) collapses the versions of an
+	// id as id alone would, and a workflow's history is one key range.
+	// Times are Unix milliseconds (no DateTime64 in 18.16); 0 = not yet.
+	{4, "runs", []string{
+		`CREATE TABLE IF NOT EXISTS runs (
+			id            String,
+			workflow_id   String,
+			status        String,
+			model         String,
+			instance      String,
+			started_at    UInt64,
+			finished_at   UInt64,
+			latency_ms    UInt64,
+			input_tokens  UInt64,
+			output_tokens UInt64,
+			trace_id      String,
+			error_code    String,
+			variables     String,
+			doc           String,
+			version       UInt64
+		) ENGINE = ReplacingMergeTree(version)
+		ORDER BY (workflow_id, id)`,
+	}},
 }
 
 // Migrate creates the database when it is missing (through the "default"
