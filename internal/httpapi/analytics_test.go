@@ -446,6 +446,7 @@ func testAnalytics(t *testing.T, st market.Store, snap *snapshot) {
 			{"/api/screener?sort_by=volume", 400, CodeBadRequest, []string{"sort_by", "volume"}},
 			{"/api/screener?order=up", 400, CodeBadRequest, []string{"order", "up"}},
 			{"/api/screener?include_st=yes", 400, CodeBadRequest, []string{"include_st", "yes"}},
+			{"/api/screener?limit=0", 400, CodeBadRequest, []string{"limit", "0"}},
 			{"/api/screener?limit=501", 400, CodeBadRequest, []string{"limit", "501"}},
 			{"/api/screener?offset=-1", 400, CodeBadRequest, []string{"offset", "-1"}},
 			{"/api/screener?date=2025-12-19", 404, CodeNoData, []string{"2025-12-19"}},

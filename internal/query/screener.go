@@ -63,6 +63,11 @@ func (q *Queries) Screen(ctx context.Context, a ScreenArgs) (Answer, error) {
 // check validates the query (filling its defaults) and the industry
 // list, as an argument error.
 func (a *ScreenArgs) check() error {
+	// The market package reads a zero limit as its default; asked for, zero
+	// rows is a mistake, as on every other paged route.
+	if err := checkRange("limit", a.Limit, 1, market.MaxScreenLimit); err != nil {
+		return err
+	}
 	if len(a.Industries) > MaxScreenIndustries {
 		return badArg("industry", strconv.Itoa(len(a.Industries))+" industries", "at most "+strconv.Itoa(MaxScreenIndustries))
 	}
