@@ -758,6 +758,23 @@ try {
           // Every ETF column header is visible: no column cut off by the card.
           for (const th of await page.locator('[data-testid=hot-etfs] .el-table__header th').all()) await fullyVisible(th, 'ETF header')
         }
+        // The analytics parts: the heat map and the ladder inside the width, the index strip's cards
+        // (demo) on screen, scrolling sideways inside the strip on a phone rather than widening the page.
+        await page.locator('[data-testid=sector-heatmap] canvas').first().waitFor()
+        await fullyVisible(page.locator('[data-testid=sector-heatmap]'), `${label} heat map`)
+        const heatBox = await page.locator('[data-testid=sector-heatmap] canvas').first().boundingBox()
+        assert(heatBox.width > 200 && heatBox.height > 200 && heatBox.x + heatBox.width <= vp.width + 1, `${label} heat map drawn ${JSON.stringify(heatBox)}`)
+        const chip = page.locator('[data-testid=limit-ladder] .chip').first()
+        await chip.waitFor()
+        await fullyVisible(chip, `${label} ladder chip`)
+        await numbersUnbroken(page, '[data-testid=limit-ladder]', `${label} ladder`)
+        if (label === 'demo') {
+          const strip = page.locator('[data-testid=index-strip]')
+          await fullyVisible(strip.locator('a').first(), `${label} first index card`)
+          await numbersUnbroken(page, '[data-testid=index-strip]', `${label} index strip`)
+          const [sw, cw] = await strip.evaluate((el) => [el.scrollWidth, el.clientWidth])
+          assert(phone ? sw > cw : sw <= cw + 1, `${label} index strip ${sw} px of content in ${cw} px (phone: scrolls sideways; desktop: all six shown)`)
+        }
         if (phone) {
           // The menu collapses behind one button.
           assert(!(await page.locator('[data-testid=nav-workflows]').isVisible()), 'menu items shown on the phone bar')
@@ -774,9 +791,19 @@ try {
         await fullyVisible(wrow.locator('.col-pct .num'), `${label} watchlist 涨跌幅`)
 
         const code = label === 'demo' ? demoCode : '600519.SH'
+        await page.evaluate(() => localStorage.removeItem('stockd.panes'))
         await page.goto(b + `/stock/${code}`)
         await page.locator('[data-testid=quote-panel]').waitFor()
         await page.locator('[data-testid=kline-chart] canvas').first().waitFor()
+        if (label === 'demo') {
+          // Indicator panes: all three on a desktop, MACD alone on a phone (with BOLL on the K-line);
+          // the chart and the pane switches stay inside the width.
+          const want = phone ? 'macd' : 'macd,kdj,rsi'
+          await page.locator(`[data-testid=kline-chart][data-panes="${want}"][data-boll="1"]`).waitFor()
+          for (const p of ['macd', 'kdj', 'rsi', 'boll']) await fullyVisible(page.locator(`[data-testid=pane-${p}]`), `${label} ${p} switch`)
+          const cb = await page.locator('[data-testid=kline-chart] canvas').first().boundingBox()
+          assert(cb.x >= -1 && cb.x + cb.width <= vp.width + 1, `${label} K-line with panes drawn ${JSON.stringify(cb)} in ${vp.width} px`)
+        }
         await noHorizontalOverflow(page, `${label} stock`)
         await fullyVisible(page.locator('[data-testid=stock-quote]'), `${label} stock price`)
         await numbersUnbroken(page, '[data-testid=quote-panel]', `${label} quote panel`)
