@@ -33,19 +33,11 @@ func (q *Queries) Tools() map[string]ToolFunc {
 			return q.Basic(ctx, a.Code)
 		},
 		"get_stock_daily": func(ctx context.Context, raw json.RawMessage) (Answer, error) {
-			var a struct{ Code, Start, End, Adjust string }
-			if err := toolArgs(raw, &a); err != nil {
-				return Answer{}, err
-			}
-			start, err := toolDate("start", a.Start)
+			a, err := rangeToolArgs(raw)
 			if err != nil {
 				return Answer{}, err
 			}
-			end, err := toolDate("end", a.End)
-			if err != nil {
-				return Answer{}, err
-			}
-			return q.KLine(ctx, KLineArgs{Code: a.Code, Period: PeriodDay, Start: start, End: end, Adjust: word(a.Adjust, Adjusts[0])})
+			return q.KLine(ctx, KLineArgs{Code: a.Code, Period: PeriodDay, Start: a.start, End: a.end, Adjust: a.adjust})
 		},
 		"get_hot_stocks": func(ctx context.Context, raw json.RawMessage) (Answer, error) {
 			a, err := hotToolArgs(raw, StockSorts)
@@ -88,19 +80,11 @@ func (q *Queries) Tools() map[string]ToolFunc {
 			return q.Screen(ctx, a)
 		},
 		"get_indicators": func(ctx context.Context, raw json.RawMessage) (Answer, error) {
-			var a struct{ Code, Names, Start, End, Adjust string }
-			if err := toolArgs(raw, &a); err != nil {
-				return Answer{}, err
-			}
-			start, err := toolDate("start", a.Start)
+			a, err := rangeToolArgs(raw)
 			if err != nil {
 				return Answer{}, err
 			}
-			end, err := toolDate("end", a.End)
-			if err != nil {
-				return Answer{}, err
-			}
-			return q.Indicators(ctx, IndicatorArgs{Code: a.Code, Names: a.Names, Start: start, End: end, Adjust: word(a.Adjust, Adjusts[0])})
+			return q.Indicators(ctx, IndicatorArgs{Code: a.Code, Names: a.Names, Start: a.start, End: a.end, Adjust: a.adjust})
 		},
 		"search_stocks": func(ctx context.Context, raw json.RawMessage) (Answer, error) {
 			var a struct{ Q string }
@@ -110,6 +94,30 @@ func (q *Queries) Tools() map[string]ToolFunc {
 			return q.Search(ctx, a.Q, MaxSearchHits)
 		},
 	}
+}
+
+// rangeArgs are the arguments of a question about a code over a range of
+// days: the K-line's and the indicators'.
+type rangeArgs struct {
+	Code, Names, Start, End, Adjust string
+	start, end                      time.Time
+	adjust                          string
+}
+
+func rangeToolArgs(raw json.RawMessage) (rangeArgs, error) {
+	var a rangeArgs
+	if err := toolArgs(raw, &a); err != nil {
+		return a, err
+	}
+	var err error
+	if a.start, err = toolDate("start", a.Start); err != nil {
+		return a, err
+	}
+	if a.end, err = toolDate("end", a.End); err != nil {
+		return a, err
+	}
+	a.adjust = word(a.Adjust, Adjusts[0])
+	return a, nil
 }
 
 func hotToolArgs(raw json.RawMessage, sorts []string) (HotArgs, error) {
