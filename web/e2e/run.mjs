@@ -554,6 +554,8 @@ try {
       await page.goto(base + '/workflows')
       await page.locator('[data-testid=wf-run]').filter({ visible: true }).first().click()
       await page.locator('[data-testid=run-panel]').waitFor()
+      // The drawer slides in: measure where it comes to rest (a busy machine stretches the transition).
+      await page.waitForFunction(() => !document.querySelector('[class*="-enter-active"]'))
       await noHorizontalOverflow(page, 'run drawer on a phone')
       await fullyVisible(page.locator('[data-testid=run-start]'), '运行 on a phone')
     } finally {
