@@ -10,10 +10,12 @@
 #      the delay the server adds to the model's first token (runs.txt).
 #   4. The demo market of 5,000 stocks × 1,000 days loaded by `stockd demo`
 #      into each store (rows/s), then the uncached latency of every endpoint
-#      on it: one connection, no cache, every request reaches the store.
+#      on it: one connection, no cache, every request reaches the store; and
+#      the first reads of the analytics (another day or code each request,
+#      past the query layer's day and history memos).
 # Output goes to tmp/bench/; docs/BENCHMARKS.md quotes it.
 # BENCH_QUICK=1 skips steps 1 and 4 (the big data sets take ~25 minutes);
-# BENCH_GO=0 skips only step 1. BENCH_PORT (default 18900) is the first of
+# BENCH_GO=0 skips only step 1, BENCH_HTTP=0 only step 2. BENCH_PORT (default 18900) is the first of
 # the 14 ports the servers listen on. BENCH_ROUNDS (default 3) is how many
 # times each cached-endpoint setup is measured, in turn with the others.
 # When taskset exists and there are at least 2 CPUs, wrk runs on CPU 0 and
@@ -89,6 +91,7 @@ start_stockd() {
 }
 
 ch_quiet
+if [ "${BENCH_HTTP:-1}" != 0 ]; then
 echo "== HTTP benchmarks (wrk -t2 -c$CONNS -d$DURATION, $ROUNDS rounds, median)" | tee "$OUT/http.txt"
 tmp=$(mktemp -d)
 SQLITE_PATH=$tmp/s.db bin/stockd import testdata/tushare-2025-12-18 >/dev/null 2>&1
@@ -166,6 +169,7 @@ for pid in "${pids[@]:0:3}"; do
 done
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 pids=()
+fi
 
 # Last, so the big loads and ClickHouse's merges after them cannot disturb
 # the runs above.
@@ -199,6 +203,13 @@ if [ "${BENCH_QUICK:-}" != 1 ]; then
 		"/api/stock/$code/daily?adjust=qfq&start=2022-01-01"
 		"/api/stock/$etf/daily"
 		"/api/stock/search?q=%E6%BC%94%E7%A4%BA"
+		"/api/stock/search?q=ysqm"
+		"/api/overview/sectors"
+		"/api/overview/limit-ladder"
+		"/api/overview/indices"
+		"/api/overview/quick-analysis"
+		"/api/screener?pe_ttm_min=0&pe_ttm_max=20&dv_ratio_min=2&sort_by=dv_ratio&limit=50"
+		"/api/stock/$code/indicators"
 		"/health"
 	)
 	printf '| endpoint | ClickHouse p50 | ClickHouse p99 | SQLite p50 | SQLite p99 |\n|---|---|---|---|---|\n' >"$OUT/big.md"
@@ -216,6 +227,34 @@ if [ "${BENCH_QUICK:-}" != 1 ]; then
 		echo "$row |" >>"$OUT/big.md"
 	done
 	cat "$OUT/big.md"
+	# The analytics keep the days and codes they read last in memory while
+	# the data version stands (internal/query: day and history memos), so
+	# the runs above measure a day or code already read. First reads: each
+	# request another of the 40 days before the latest, or another of 40
+	# codes, one at a time; median and 90th percentile of the wall time.
+	printf '| first read of | ClickHouse p50 | ClickHouse p90 | SQLite p50 | SQLite p90 |\n|---|---|---|---|---|\n' >"$OUT/first.md"
+	dates=$(curl -fs "http://127.0.0.1:$((P + 12))/api/overview/trade-dates?limit=41" | jq -r '.dates[1:][]')
+	codes=$(curl -fs "http://127.0.0.1:$((P + 12))/api/screener?limit=40&sort_by=amount" | jq -r '.data[].ts_code')
+	pct() { sort -n | awk '{a[NR]=$1} END {printf "%.1fms | %.1fms", a[int((NR+1)/2)]*1000, a[int(NR*0.9+0.5)]*1000}'; }
+	first=(
+		"a day|/api/overview/sectors?date=@D"
+		"a day|/api/overview/limit-ladder?date=@D"
+		"a day|/api/screener?pe_ttm_min=0&pe_ttm_max=20&dv_ratio_min=2&sort_by=dv_ratio&limit=50&date=@D"
+		"a day|/api/overview/market-stats?date=@D"
+		"a day|/api/overview/quick-analysis?date=@D"
+		"a code|/api/stock/@C/indicators"
+		"a code|/api/stock/@C/daily?adjust=qfq"
+	)
+	for f in "${first[@]}"; do
+		what=${f%%|*} tmpl=${f#*|}
+		row="| \`${tmpl}\` ($what each)"
+		for port in $((P + 11)) $((P + 12)); do
+			if [ "$what" = "a day" ]; then list=$dates; key=@D; else list=$codes; key=@C; fi
+			row+=" | $(for v in $list; do curl -fs -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port${tmpl//$key/$v}"; done | pct)"
+		done
+		echo "$row |" | tee -a "$OUT/big.txt" >>"$OUT/first.md"
+	done
+	cat "$OUT/first.md"
 	for pid in "${pids[@]}"; do kill "$pid"; done
 	pids=()
 	# Stop the background merges of the big tables before anything else runs.

@@ -30,6 +30,7 @@ func TestClickHouseAPI(t *testing.T) {
 	snap := readSnapshot(t)
 	snap.load(t, st)
 	testContract(t, st, snap)
+	t.Run("analytics", func(t *testing.T) { testAnalytics(t, st, snap) })
 	t.Run("caching", func(t *testing.T) { testCaching(t, st) })
 	t.Run("health", func(t *testing.T) { testHealth(t, st) })
 	t.Run("store-down", func(t *testing.T) {

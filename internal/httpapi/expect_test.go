@@ -115,41 +115,94 @@ func rat(t testing.TB, s string) *big.Rat {
 	return r
 }
 
-// limitPctOf is the exchange rule written out from DESIGN.md §6 without the
-// market package: main boards 10% (5% for ST names), STAR and ChiNext 20%,
-// Beijing 30%.
-func limitPctOf(code, name string) int64 {
+// The limit rule below is written out from DESIGN.md §6 and
+// docs/LIMIT-RULES.md without the market package, for the dates the tests
+// use (2025 on; older listing-day bands do not arise there). The snapshot
+// loads no name history and no stk_limit rows, so ST status is today's name.
+
+// stSwitch is the first day main-board ST stocks trade within ±10%.
+var stSwitch = mustDate("2026-07-06")
+
+// boardOf names a stock's board by its code: main, star, chinext, bse, or
+// "" for anything else (funds, B shares).
+func boardOf(code string) string {
 	d, ex := code[:6], code[7:]
-	st := strings.Contains(name, "ST") || strings.HasPrefix(name, "S")
 	switch {
 	case ex == "SH" && (strings.HasPrefix(d, "600") || strings.HasPrefix(d, "601") || strings.HasPrefix(d, "603") || strings.HasPrefix(d, "605")),
 		ex == "SZ" && (strings.HasPrefix(d, "000") || strings.HasPrefix(d, "001") || strings.HasPrefix(d, "002") || strings.HasPrefix(d, "003")):
-		if st {
+		return "main"
+	case ex == "SH" && (strings.HasPrefix(d, "688") || strings.HasPrefix(d, "689")):
+		return "star"
+	case ex == "SZ" && (strings.HasPrefix(d, "300") || strings.HasPrefix(d, "301") || strings.HasPrefix(d, "302")):
+		return "chinext"
+	case ex == "BJ" && (d[0] == '4' || d[0] == '8' || strings.HasPrefix(d, "920")):
+		return "bse"
+	}
+	return ""
+}
+
+// isSTName: ST, *ST, SST… anywhere in the name, or the S of shares that
+// had not finished the split-share reform (S followed by a Chinese
+// character, or by a space).
+func isSTName(name string) bool {
+	if strings.Contains(strings.ToUpper(name), "ST") {
+		return true
+	}
+	r := []rune(name)
+	return len(r) > 1 && (r[0] == 'S' || r[0] == 's') && (r[1] == ' ' || r[1] > 0x7f)
+}
+
+// limitPctOf is the daily limit in percent of a stock past its listing
+// window on date: main boards 10%, under risk warning 5% until 2026-07-05
+// and 10% from 2026-07-06; STAR and ChiNext 20%, ST included; Beijing 30%.
+// 0 means no limit rule.
+func limitPctOf(code, name string, date time.Time) int64 {
+	switch boardOf(code) {
+	case "main":
+		if isSTName(name) && date.Before(stSwitch) {
 			return 5
 		}
 		return 10
-	case ex == "SH" && (strings.HasPrefix(d, "688") || strings.HasPrefix(d, "689")),
-		ex == "SZ" && (strings.HasPrefix(d, "300") || strings.HasPrefix(d, "301") || strings.HasPrefix(d, "302")):
+	case "star", "chinext":
 		return 20
-	case ex == "BJ":
+	case "bse":
 		return 30
 	}
 	return 0
 }
 
-// limitPrice is pre × (100 ± pct)/100 rounded half-up to the fen, in exact
-// rational arithmetic.
-func limitPrice(pre *big.Rat, pct int64) *big.Rat {
-	v := new(big.Rat).Mul(pre, big.NewRat(100+pct, 100))
-	fen := new(big.Rat).Mul(v, big.NewRat(100, 1))
-	// floor(fen + 1/2) for a positive value
-	fen.Add(fen, big.NewRat(1, 2))
-	q := new(big.Int).Quo(fen.Num(), fen.Denom())
-	return new(big.Rat).SetFrac(q, big.NewInt(100))
+// freeDaysOf is how many trading days from its listing day on a stock
+// trades without limit: its listing day only on the Beijing exchange, the
+// first five elsewhere (registration system).
+func freeDaysOf(code string) int {
+	if boardOf(code) == "bse" {
+		return 1
+	}
+	return 5
 }
 
-func (s *snapshot) expectStats(t testing.TB, date time.Time) statsExpect {
-	// The 5th open day back from date: listings on or after it have no limit.
+// listingDayOf numbers date among the open days (newest first) counted
+// from listDate: 1 on the listing day, 0 when the listing lies before the
+// days given (then the stock is past any listing window).
+func listingDayOf(listDate, date time.Time, open []time.Time) int {
+	if listDate.IsZero() || listDate.After(date) || listDate.Before(open[len(open)-1]) {
+		return 0
+	}
+	n := 0
+	for _, d := range open {
+		if !d.Before(listDate) && !d.After(date) {
+			n++
+		}
+	}
+	return n
+}
+
+// openDaysTo is the calendar's open days on or before date, newest first,
+// at most n.
+func (s *snapshot) openDaysTo(date time.Time, n int) []time.Time {
+	if open, ok := s.open[date]; ok && len(open) >= n {
+		return open[:n]
+	}
 	var open []time.Time
 	for _, c := range s.cal {
 		if c.IsOpen && !c.CalDate.After(date) {
@@ -157,16 +210,58 @@ func (s *snapshot) expectStats(t testing.TB, date time.Time) statsExpect {
 		}
 	}
 	slices.SortFunc(open, func(a, b time.Time) int { return b.Compare(a) })
-	cutoff := open[4]
+	open = open[:min(n, len(open))]
+	if s.open == nil {
+		s.open = map[time.Time][]time.Time{}
+	}
+	s.open[date] = open
+	return open
+}
 
+// limitMove judges a raw daily row of date: limit-up or limit-down at the
+// close, and whether the high touched the limit-up price (a 炸板 when the
+// close did not stay there). ok is false when the stock has no limit that
+// day (no rule, or inside its listing window).
+func (s *snapshot) limitMove(t testing.TB, r map[string]string, date time.Time) (up, down, touched, ok bool) {
+	code := r["ts_code"]
+	sb := s.rawStock[code]
+	open := s.openDaysTo(date, 6)
+	if n := listingDayOf(optDate(t, sb["list_date"]), date, open); n >= 1 && n <= freeDaysOf(code) {
+		return false, false, false, false
+	}
+	pct := limitPctOf(code, sb["name"], date)
+	if pct == 0 {
+		return false, false, false, false
+	}
+	closePx, pre, high := rat(t, r["close"]), rat(t, r["pre_close"]), rat(t, r["high"])
+	upPx, downPx := limitPrice(code, pre, pct), limitPrice(code, pre, -pct)
+	return closePx.Cmp(upPx) >= 0, closePx.Cmp(downPx) <= 0, high.Cmp(upPx) >= 0, true
+}
+
+// limitPrice is pre × (100 + pct)/100 (pct negative for the lower limit)
+// to the fen, in exact rational arithmetic: rounded half-up on the
+// Shanghai and Shenzhen boards, inward on the Beijing exchange (the upper
+// limit down, the lower limit up), as each exchange publishes them.
+func limitPrice(code string, pre *big.Rat, pct int64) *big.Rat {
+	fen := new(big.Rat).Mul(pre, big.NewRat(100+pct, 1)) // pre × (100 + pct) / 100, in fen
+	switch {
+	case boardOf(code) != "bse":
+		fen.Add(fen, big.NewRat(1, 2)) // floor(x + 1/2): half-up, x > 0
+	case pct < 0:
+		fen.Add(fen, big.NewRat(fen.Denom().Int64()-1, fen.Denom().Int64())) // ceiling
+	}
+	q := new(big.Int).Quo(fen.Num(), fen.Denom()) // floor, x > 0
+	return new(big.Rat).SetFrac(q, big.NewInt(100))
+}
+
+func (s *snapshot) expectStats(t testing.TB, date time.Time) statsExpect {
 	var e statsExpect
 	for _, r := range s.rawDaily {
 		if !optDate(t, r["trade_date"]).Equal(date) {
 			continue
 		}
 		e.count++
-		closePx, pre := rat(t, r["close"]), rat(t, r["pre_close"])
-		switch closePx.Cmp(pre) {
+		switch rat(t, r["close"]).Cmp(rat(t, r["pre_close"])) {
 		case 1:
 			e.up++
 		case -1:
@@ -176,17 +271,9 @@ func (s *snapshot) expectStats(t testing.TB, date time.Time) statsExpect {
 		}
 		e.totalAmount += num(t, r["amount"])
 		e.totalVol += num(t, r["vol"])
-		sb := s.rawStock[r["ts_code"]]
-		if ld := optDate(t, sb["list_date"]); !ld.IsZero() && !ld.Before(cutoff) {
-			continue
-		}
-		pct := limitPctOf(r["ts_code"], sb["name"])
-		if pct == 0 {
-			continue
-		}
-		if closePx.Cmp(limitPrice(pre, pct)) >= 0 {
+		if up, down, _, ok := s.limitMove(t, r, date); ok && up {
 			e.limitUp++
-		} else if closePx.Cmp(limitPrice(pre, -pct)) <= 0 {
+		} else if ok && down {
 			e.limitDown++
 		}
 	}

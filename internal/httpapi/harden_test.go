@@ -475,6 +475,12 @@ func TestDatesBoundedToTheEra(t *testing.T) {
 		"/api/stock/600519.SH/daily?end=00000101",
 		"/api/stock/600519.SH/daily?start=21000101",
 		"/api/stock/600519.SH/kline?period=week&start=99991231",
+		"/api/overview/sectors?date=19000101",
+		"/api/overview/limit-ladder?date=2100-01-01",
+		"/api/overview/indices?date=00010101",
+		"/api/overview/quick-analysis?date=19891231",
+		"/api/screener?date=21000101",
+		"/api/stock/600519.SH/indicators?start=00010101",
 	} {
 		expectError(t, h, "GET", target, 400, CodeInvalidDate, "exchange era")
 	}

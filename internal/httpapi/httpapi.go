@@ -85,11 +85,17 @@ func (a *api) routes() []route {
 		{"GET /api/overview/hot-etfs", http.HandlerFunc(a.overview.hotETFs)},
 		{"GET /api/overview/market-stats", http.HandlerFunc(a.overview.marketStats)},
 		{"GET /api/overview/trade-dates", http.HandlerFunc(a.overview.tradeDates)},
+		{"GET /api/overview/sectors", http.HandlerFunc(a.overview.sectors)},
+		{"GET /api/overview/limit-ladder", http.HandlerFunc(a.overview.ladder)},
+		{"GET /api/overview/indices", http.HandlerFunc(a.overview.indices)},
+		{"GET /api/overview/quick-analysis", http.HandlerFunc(a.overview.quickAnalysis)},
+		{"GET /api/screener", http.HandlerFunc(a.overview.screener)},
 
 		{"GET /api/stock/search", http.HandlerFunc(a.stock.search)},
 		{"GET /api/stock/{code}/basic", http.HandlerFunc(a.stock.basic)},
 		{"GET /api/stock/{code}/daily", http.HandlerFunc(a.stock.daily)},
 		{"GET /api/stock/{code}/kline", http.HandlerFunc(a.stock.kline)},
+		{"GET /api/stock/{code}/indicators", http.HandlerFunc(a.stock.indicators)},
 
 		{"GET /api/workflows", http.HandlerFunc(a.workflows.list)},
 		{"POST /api/workflows", a.write(a.workflows.create)},

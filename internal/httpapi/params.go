@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -100,4 +101,63 @@ func (p *params) lower(name, def string, aliases map[string]string) string {
 		return a
 	}
 	return v
+}
+
+// float reads an optional finite number; nil when absent.
+func (p *params) float(name string) *float64 {
+	v := strings.TrimSpace(p.get(name))
+	if v == "" || p.err != nil {
+		return nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		p.err = badParam(CodeBadRequest, name, v, "not a number")
+		return nil
+	}
+	return &f
+}
+
+// bool reads an optional true, false, 1 or 0; false when absent.
+func (p *params) bool(name string) bool {
+	switch v := p.get(name); v {
+	case "", "false", "0":
+	case "true", "1":
+		return true
+	default:
+		p.fail(badParam(CodeBadRequest, name, v, "want true or false"))
+	}
+	return false
+}
+
+// list reads a comma-separated list, also given as repeated parameters
+// (industry=银行&industry=白酒); empty items are dropped.
+func (p *params) list(name string) []string {
+	if p.err != nil {
+		return nil
+	}
+	var out []string
+	for _, v := range p.all(name) {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
+}
+
+// all is every value of name, unescaped, in order.
+func (p *params) all(name string) []string {
+	vals, err := url.ParseQuery(p.raw)
+	if err != nil && len(vals) == 0 {
+		return nil
+	}
+	return vals[name]
+}
+
+// fail keeps the first error.
+func (p *params) fail(err error) {
+	if p.err == nil {
+		p.err = err
+	}
 }

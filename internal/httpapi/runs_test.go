@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"slices"
 	"strings"
@@ -559,8 +560,30 @@ func TestToolsShareTheEndpointsCache(t *testing.T) {
 		tools[tl.Name()] = tl
 	}
 	_, _, err = tools["get_stock_basic"].Call(context.Background(), json.RawMessage(`{"code":"999999.SH"}`))
-	if err == nil || err.Error() != "unknown code 999999.SH: no stock or ETF with this code" {
+	if err == nil || err.Error() != "unknown code 999999.SH: no stock, ETF or index with this code" {
 		t.Errorf("unknown code: %v", err)
+	}
+	// The screener's bounds may come as numbers or as the strings of a
+	// query; either way the tool asks what the route asks.
+	ans, _, err := tools["screen_stocks"].Call(context.Background(), json.RawMessage(`{"pe_ttm_min":"0","pe_ttm_max":15,"pb_max":"1.5","industry":"银行","sort_by":"pb","order":"asc","limit":5}`))
+	resp, gerr := http.Get(e.url + "/api/screener?pe_ttm_min=0&pe_ttm_max=15&pb_max=1.5&industry=" + url.QueryEscape("银行") + "&sort_by=pb&order=asc&limit=5")
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	route, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || string(ans) != string(route) || !strings.Contains(string(route), `"industry":"银行"`) {
+		t.Errorf("screen_stocks with string bounds: %v\n%s\nthe route: %s", err, ans, route)
+	}
+	for args, want := range map[string]string{
+		`{"pb_max":"cheap"}`:     "pb_max",
+		`{"order":"sideways"}`:   "order",
+		`{"include_st":"maybe"}`: "include_st",
+		`{"limit":0}`:            "limit",
+	} {
+		if _, _, err := tools["screen_stocks"].Call(context.Background(), json.RawMessage(args)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("screen_stocks(%s): %v, want a message naming %s", args, err, want)
+		}
 	}
 	_, _, err = tools["get_hot_stocks"].Call(context.Background(), json.RawMessage(`{"date":"2025-12-19"}`))
 	if err == nil || !strings.Contains(err.Error(), "no stock data for 2025-12-19") {

@@ -25,6 +25,10 @@ type snapshot struct {
 	// itself (limit counts with exact decimals).
 	rawDaily []map[string]string
 	rawStock map[string]map[string]string
+
+	// Expectations computed once per date (the tests run one at a time).
+	open map[time.Time][]time.Time
+	rows map[time.Time][]snapRow
 }
 
 var snapDate = mustDate("2025-12-18")

@@ -13,6 +13,7 @@ type StockQueries interface {
 	Basic(ctx context.Context, code string) (query.Answer, error)
 	KLine(ctx context.Context, a query.KLineArgs) (query.Answer, error)
 	Search(ctx context.Context, text string, limit int) (query.Answer, error)
+	Indicators(ctx context.Context, a query.IndicatorArgs) (query.Answer, error)
 }
 
 // stockHandlers parse the stock endpoints' parameters; the queries check
@@ -62,5 +63,20 @@ func (h stockHandlers) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ans, err := h.q.Search(r.Context(), text, limit)
+	writeAnswer(w, r, ans, err)
+}
+
+func (h stockHandlers) indicators(w http.ResponseWriter, r *http.Request) {
+	p := paramsOf(r)
+	a := query.IndicatorArgs{
+		Code: r.PathValue("code"), Names: p.get("names"),
+		Start: p.date("start"), End: p.date("end"),
+		Adjust: p.lower("adjust", query.Adjusts[0], nil),
+	}
+	if p.err != nil {
+		WriteError(w, r, p.err)
+		return
+	}
+	ans, err := h.q.Indicators(r.Context(), a)
 	writeAnswer(w, r, ans, err)
 }

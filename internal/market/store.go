@@ -3,6 +3,7 @@ package market
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -112,11 +113,56 @@ type Reader interface {
 	// taken literally (no wildcards); codes that match come first, each
 	// group by ts_code, at most limit.
 	Search(ctx context.Context, q string, limit int) ([]SearchHit, error)
+	// Securities lists every stock, fund and index (stock_basic, etf_basic,
+	// index_basic) as search rows, ordered by ts_code: what the pinyin
+	// search indexes.
+	Securities(ctx context.Context) ([]SearchHit, error)
+	// DataVersion names the state of the given tables (daily,
+	// stock_basic, …, as the stores name them): equal answers mean that nothing was written to any of
+	// them in between, by this process or another. It is one small read,
+	// cheap enough to ask before using data kept in memory.
+	DataVersion(ctx context.Context, tables ...string) (string, error)
 	// Counts returns the number of distinct keys per table, under the keys
 	// stock_basic, daily, daily_basic, adj_factor, etf_basic, etf_daily,
 	// trade_cal, namechange, stk_limit, index_basic, index_daily and
 	// workflows (live workflows only).
 	Counts(ctx context.Context) (map[string]int64, error)
+}
+
+// ReadVersions reads rows of (table name, version) into DataVersion's
+// answer for tables; both stores' version queries answer in that shape.
+func ReadVersions(rows Rows, tables []string) (string, error) {
+	defer rows.Close()
+	got := make(map[string]int64, len(tables))
+	for rows.Next() {
+		var (
+			name string
+			v    int64
+		)
+		if err := rows.Scan(&name, &v); err != nil {
+			return "", err
+		}
+		got[name] = v
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	return VersionString(tables, got), nil
+}
+
+// VersionString renders DataVersion's answer: table:version pairs in the
+// order asked, 0 for a table without a version.
+func VersionString(tables []string, versions map[string]int64) string {
+	b := make([]byte, 0, 24*len(tables))
+	for i, t := range tables {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, t...)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, versions[t], 10)
+	}
+	return string(b)
 }
 
 // WorkflowRepo persists workflow documents.

@@ -20,7 +20,9 @@ type TTLClass uint8
 
 // TTL classes, one per CACHE_TTL_* setting.
 const (
-	// TTLOverview (CACHE_TTL_OVERVIEW): hot lists, market stats, trade dates.
+	// TTLOverview (CACHE_TTL_OVERVIEW): hot lists, market stats, trade
+	// dates, sectors, the limit-up ladder, indices, the quick analysis and
+	// screener answers.
 	TTLOverview TTLClass = iota
 	// TTLBasic (CACHE_TTL_BASIC): a stock's or fund's basic answer.
 	TTLBasic
@@ -112,6 +114,38 @@ func TradeDatesKey(limit int) Key {
 	return Key{string(keyBuf(buf[:0]).s("overview:trade_dates:").n(limit)), TTLOverview}
 }
 
+// SectorsKey is overview:sectors:{date}:{sort}:{limit}.
+func SectorsKey(date time.Time, sortBy string, limit int) Key {
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("overview:sectors:").date(date).s(":").s(sortBy).s(":").n(limit)), TTLOverview}
+}
+
+// LadderKey is overview:limit_ladder:{date}.
+func LadderKey(date time.Time) Key {
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("overview:limit_ladder:").date(date)), TTLOverview}
+}
+
+// IndicesKey is overview:indices:{date}.
+func IndicesKey(date time.Time) Key {
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("overview:indices:").date(date)), TTLOverview}
+}
+
+// QuickAnalysisKey is overview:quick_analysis:{date}.
+func QuickAnalysisKey(date time.Time) Key {
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("overview:quick_analysis:").date(date)), TTLOverview}
+}
+
+// ScreenerKey is screener:{date}:{query}, the query in its canonical form
+// (ScreenArgs.canonical): the same filters asked in any order or spelling
+// are one entry.
+func ScreenerKey(date time.Time, canonical string) Key {
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("screener:").date(date).s(":").s(canonical)), TTLOverview}
+}
+
 // BasicKey is basic:{ts_code}.
 func BasicKey(code string) Key { return Key{"basic:" + code, TTLBasic} }
 
@@ -147,6 +181,22 @@ func klinePrefix(b keyBuf, code, period string) keyBuf {
 	return b.s("kline:").s(code).s(":").s(period).s(":")
 }
 
+// Indicator keys mirror the K-line's: the request as asked (open ends
+// empty) for the shorter TTL, and the resolved range with the qfq anchor
+// for CACHE_TTL_DAILY, whose values no later day of data changes.
+
+// IndicatorsRequestKey is indicators:{ts_code}:req:{names}:{start}:{end}:{adjust}.
+func IndicatorsRequestKey(code, names string, start, end time.Time, adjust string) Key {
+	var buf [128]byte
+	return Key{string(keyBuf(buf[:0]).s("indicators:").s(code).s(":req:").s(names).s(":").date(start).s(":").date(end).s(":").s(adjust)), TTLKLineRequest}
+}
+
+// IndicatorsKey is indicators:{ts_code}:{names}:{start}:{end}:{adjust}:{anchor}.
+func IndicatorsKey(code, names string, start, end time.Time, adjust, anchor string) Key {
+	var buf [128]byte
+	return Key{string(keyBuf(buf[:0]).s("indicators:").s(code).s(":").s(names).s(":").date(start).s(":").date(end).s(":").s(adjust).s(":").s(anchor)), TTLDaily}
+}
+
 // WorkflowListKey is workflow:list:{include_templates}:{limit}:{offset}:{category}
 // (the category last: it is free text and may hold colons).
 func WorkflowListKey(includeTemplates bool, category string, limit, offset int) Key {
@@ -163,7 +213,7 @@ const WorkflowsPattern = "workflow:*"
 // StaleAfterLoad are the namespaces new market data makes stale: the
 // overview of every date and the per-code answers. Loads are rare, so the
 // whole namespaces go rather than a guess at which keys changed.
-var StaleAfterLoad = []string{"overview:*", "basic:*", "daily:*", "kline:*"}
+var StaleAfterLoad = []string{"overview:*", "basic:*", "daily:*", "kline:*", "indicators:*", "screener:*"}
 
 // Invalidator drops cache entries by pattern, in every tier and replica.
 type Invalidator interface {

@@ -21,6 +21,10 @@ func marketKeys() []Key {
 		KLineRequestKey("600519.SH", PeriodWeek, day.AddDate(0, -1, 0), day, "hfq"),
 		KLineKey("600519.SH", PeriodDay, day.AddDate(-1, 0, 0), day, "qfq", "2025-12-18"),
 		KLineKey("600519.SH", PeriodMonth, day.AddDate(-1, 0, 0), day, "none", "none"),
+		SectorsKey(day, "pct_chg", 200), LadderKey(day), IndicesKey(day), QuickAnalysisKey(day),
+		ScreenerKey(day, "pe=0~20;sort=pe:asc;limit=50;offset=0"),
+		IndicatorsRequestKey("600519.SH", "macd,kdj", time.Time{}, time.Time{}, "qfq"),
+		IndicatorsKey("600519.SH", "macd,kdj", day.AddDate(-1, 0, 0), day, "qfq", "2025-12-18"),
 	}
 }
 
@@ -44,6 +48,13 @@ func TestKeyLayout(t *testing.T) {
 		{KLineRequestKey("600519.SH", PeriodWeek, time.Time{}, time.Time{}, "hfq"), "kline:600519.SH:week:req:::hfq", TTLKLineRequest},
 		{KLineKey("600519.SH", PeriodDay, day.AddDate(-1, 0, 0), day, "qfq", "2025-12-18"), "daily:600519.SH:2024-12-18:2025-12-18:qfq:2025-12-18", TTLDaily},
 		{KLineKey("600519.SH", PeriodMonth, day, day, "none", "none"), "kline:600519.SH:month:2025-12-18:2025-12-18:none:none", TTLDaily},
+		{SectorsKey(day, "up_ratio", 30), "overview:sectors:2025-12-18:up_ratio:30", TTLOverview},
+		{LadderKey(day), "overview:limit_ladder:2025-12-18", TTLOverview},
+		{IndicesKey(day), "overview:indices:2025-12-18", TTLOverview},
+		{QuickAnalysisKey(day), "overview:quick_analysis:2025-12-18", TTLOverview},
+		{ScreenerKey(day, "pb=~2"), "screener:2025-12-18:pb=~2", TTLOverview},
+		{IndicatorsRequestKey("600519.SH", "ma,macd", time.Time{}, day, "qfq"), "indicators:600519.SH:req:ma,macd::2025-12-18:qfq", TTLKLineRequest},
+		{IndicatorsKey("600519.SH", "rsi", day.AddDate(-1, 0, 0), day, "hfq", "2025-12-18"), "indicators:600519.SH:rsi:2024-12-18:2025-12-18:hfq:2025-12-18", TTLDaily},
 		{WorkflowListKey(true, "", 50, 0), "workflow:list:true:50:0:", TTLWorkflows},
 		{WorkflowListKey(false, "a:b", 10, 20), "workflow:list:false:10:20:a:b", TTLWorkflows},
 		{WorkflowKey("wf_1"), "workflow:wf_1", TTLWorkflows},

@@ -62,6 +62,9 @@ type klineMeta struct {
 	LatestDate   string  `json:"latest_date"`
 	AnchorDate   string  `json:"anchor_date"`
 	AnchorFactor float64 `json:"anchor_factor"`
+	// ListDate tells the indicators when the code's history begins ("" in
+	// entries of older versions: then they read it all).
+	ListDate string `json:"list_date,omitempty"`
 }
 
 // KLine answers a K-line. The request as asked names an entry holding the
@@ -95,21 +98,7 @@ func (q *Queries) resolvedKLine(ctx context.Context, a KLineArgs) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	start, end := a.Start, a.End
-	if end.IsZero() && meta.LatestDate != "" {
-		end, _ = market.ParseDate(meta.LatestDate)
-	}
-	if start.IsZero() && !end.IsZero() {
-		start = end.Add(-DefaultSpan)
-	}
-	if !start.IsZero() && !end.IsZero() && start.After(end) {
-		// Only an explicit start beyond the code's last bar gets here.
-		end = start
-	}
-	anchor := meta.AnchorDate
-	if anchor == "" {
-		anchor = "none"
-	}
+	start, end, anchor := meta.resolve(a.Start, a.End)
 	ans, err := q.load(ctx, KLineKey(a.Code, a.Period, start, end, a.Adjust, anchor), func(ctx context.Context) ([]byte, error) {
 		bars, err := q.store.Bars(ctx, a.Code, start, end)
 		if err != nil {
@@ -126,6 +115,27 @@ func (q *Queries) resolvedKLine(ctx context.Context, a KLineArgs) ([]byte, error
 		})
 	})
 	return ans.Body, err
+}
+
+// resolve turns a requested range into an explicit one against the code's
+// newest bar — a zero end is that bar, a zero start DefaultSpan before the
+// end — and names the qfq anchor for the key ("none" without factors).
+func (m klineMeta) resolve(start, end time.Time) (time.Time, time.Time, string) {
+	if end.IsZero() && m.LatestDate != "" {
+		end, _ = market.ParseDate(m.LatestDate)
+	}
+	if start.IsZero() && !end.IsZero() {
+		start = end.Add(-DefaultSpan)
+	}
+	if !start.IsZero() && !end.IsZero() && start.After(end) {
+		// Only an explicit start beyond the code's last bar gets here.
+		end = start
+	}
+	anchor := m.AnchorDate
+	if anchor == "" {
+		anchor = "none"
+	}
+	return start, end, anchor
 }
 
 // klineMeta resolves the name, the newest bar and the qfq anchor of a code
@@ -151,7 +161,7 @@ func (q *Queries) loadKLineMeta(ctx context.Context, code string) (klineMeta, er
 	if err != nil {
 		return klineMeta{}, err
 	}
-	m := klineMeta{Name: b.Name, Kind: b.Kind, Synthetic: b.Synthetic, LatestDate: b.TradeDate}
+	m := klineMeta{Name: b.Name, Kind: b.Kind, Synthetic: b.Synthetic, LatestDate: b.TradeDate, ListDate: b.ListDate}
 	d, f, err := q.store.LatestAdjFactor(ctx, code)
 	switch {
 	case err == nil:

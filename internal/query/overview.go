@@ -145,18 +145,11 @@ func (q *Queries) MarketStats(ctx context.Context, date time.Time) (Answer, erro
 }
 
 func (q *Queries) marketStats(ctx context.Context, date time.Time) (market.MarketStats, error) {
-	bars, err := q.store.DayBars(ctx, date)
+	d, err := q.days.get(ctx, date)
 	if err != nil {
-		return market.MarketStats{}, fmt.Errorf("bars of %s: %w", market.FormatDate(date), err)
+		return market.MarketStats{}, err
 	}
-	if len(bars) == 0 {
-		return market.MarketStats{}, noData(market.KindStock, date)
-	}
-	days, err := q.store.OpenDays(ctx, date, market.NewListingDays)
-	if err != nil {
-		return market.MarketStats{}, fmt.Errorf("open days before %s: %w", market.FormatDate(date), err)
-	}
-	return market.ComputeStats(date, bars, days), nil
+	return market.ComputeStats(date, market.StatBars(d.stocks), d.open), nil
 }
 
 // Trade-date list sizes.

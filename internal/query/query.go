@@ -1,6 +1,7 @@
 // Package query answers the market questions of the service — hot stocks
-// and ETFs, market breadth, trade dates, a code's basic info and K-line,
-// search — as encoded JSON, through the cache. The HTTP handlers and the
+// and ETFs, market breadth, trade dates, sectors, the limit-up ladder,
+// indices, the quick analysis, the screener, a code's basic info, K-line
+// and indicators, search — as encoded JSON, through the cache. The HTTP handlers and the
 // workflow tools call the same functions with the same typed arguments, so
 // a question asked either way is one cache entry (keys.go names them all).
 //
@@ -38,6 +39,16 @@ type Store interface {
 	Bars(ctx context.Context, tsCode string, start, end time.Time) ([]market.AdjBar, error)
 	LatestAdjFactor(ctx context.Context, tsCode string) (time.Time, float64, error)
 	Search(ctx context.Context, q string, limit int) ([]market.SearchHit, error)
+
+	// The analytics' reads (see market.Reader).
+	DayStocks(ctx context.Context, date time.Time) ([]market.DayStock, error)
+	WindowBars(ctx context.Context, codes []string, from, to time.Time) ([]market.WindowBar, error)
+	NameChanges(ctx context.Context, codes []string) ([]market.NameChange, error)
+	DailyTotals(ctx context.Context, date time.Time, n int) ([]market.DayTotal, error)
+	IndexQuotes(ctx context.Context, date time.Time) ([]market.IndexQuote, error)
+	Index(ctx context.Context, tsCode string) (market.IndexInfo, error)
+	Securities(ctx context.Context) ([]market.SearchHit, error)
+	DataVersion(ctx context.Context, tables ...string) (string, error)
 }
 
 // Cache is the cache-aside the queries go through: the cached bytes of
@@ -49,16 +60,26 @@ type Cache interface {
 
 // Queries answers the market questions; it is safe for concurrent use.
 type Queries struct {
-	store  Store
-	cache  Cache // nil: every answer is loaded
-	ttl    TTLs
-	latest latestMemo
+	store   Store
+	cache   Cache // nil: every answer is loaded
+	ttl     TTLs
+	latest  latestMemo
+	days    dayMemo
+	history historyMemo
+	names   nameIndex
 }
 
 // New returns the queries over store through cache (nil for none), with
 // the entries' lifetimes ttl.
 func New(store Store, cache Cache, ttl TTLs) *Queries {
-	return &Queries{store: store, cache: cache, ttl: ttl, latest: latestMemo{store: store, ttl: time.Second, now: time.Now}}
+	q := &Queries{
+		store: store, cache: cache, ttl: ttl,
+		latest: latestMemo{store: store, ttl: time.Second, now: time.Now},
+		days:   dayMemo{store: store},
+		names:  nameIndex{store: store, ttl: time.Second, now: time.Now},
+	}
+	q.history.q = q
+	return q
 }
 
 // Outcome says where an answer came from.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -42,7 +43,7 @@ func normalCode(v string) bool {
 }
 
 func unknownCode(code string) *Error {
-	return errorf(CodeNotFound, "unknown code %s: no stock or ETF with this code", code)
+	return errorf(CodeNotFound, "unknown code %s: no stock, ETF or index with this code", code)
 }
 
 // basicAnswer is a code's basic info. The latest quote and the valuation
@@ -50,21 +51,25 @@ func unknownCode(code string) *Error {
 // because that is what the web UI reads; `latest` and `valuation` keep the
 // complete rows.
 type basicAnswer struct {
-	TSCode     string `json:"ts_code"`
-	Kind       string `json:"kind"`
-	Symbol     string `json:"symbol,omitempty"`
-	Name       string `json:"name"`
-	Area       string `json:"area,omitempty"`
-	Industry   string `json:"industry,omitempty"`
-	Market     string `json:"market,omitempty"`
-	Exchange   string `json:"exchange"`
-	IndexCode  string `json:"index_code,omitempty"`
-	IndexName  string `json:"index_name,omitempty"`
-	MgrName    string `json:"mgr_name,omitempty"`
-	ListDate   string `json:"list_date"`
-	DelistDate string `json:"delist_date"`
-	ListStatus string `json:"list_status"`
-	Synthetic  bool   `json:"synthetic"`
+	TSCode     string  `json:"ts_code"`
+	Kind       string  `json:"kind"`
+	Symbol     string  `json:"symbol,omitempty"`
+	Name       string  `json:"name"`
+	Area       string  `json:"area,omitempty"`
+	Industry   string  `json:"industry,omitempty"`
+	Market     string  `json:"market,omitempty"`
+	Exchange   string  `json:"exchange"`
+	Publisher  string  `json:"publisher,omitempty"`
+	Category   string  `json:"category,omitempty"`
+	BaseDate   string  `json:"base_date,omitempty"`
+	BasePoint  float64 `json:"base_point,omitempty"`
+	IndexCode  string  `json:"index_code,omitempty"`
+	IndexName  string  `json:"index_name,omitempty"`
+	MgrName    string  `json:"mgr_name,omitempty"`
+	ListDate   string  `json:"list_date"`
+	DelistDate string  `json:"delist_date"`
+	ListStatus string  `json:"list_status"`
+	Synthetic  bool    `json:"synthetic"`
 
 	TradeDate    string   `json:"trade_date"`
 	Close        *float64 `json:"close"`
@@ -137,8 +142,8 @@ func (a *basicAnswer) setValuation(v *market.DailyBasic) {
 	a.TotalMV, a.CircMV, a.TurnoverRate = v.TotalMV, v.CircMV, v.TurnoverRate
 }
 
-// Basic is the basic info of a stock or ETF (code in any of the accepted
-// spellings) with its latest bar and valuation.
+// Basic is the basic info of a stock, ETF or index (code in any of the
+// accepted spellings) with its latest bar and, for stocks, valuation.
 func (q *Queries) Basic(ctx context.Context, code string) (Answer, error) {
 	code, err := parseCode(code)
 	if err != nil {
@@ -149,7 +154,8 @@ func (q *Queries) Basic(ctx context.Context, code string) (Answer, error) {
 	})
 }
 
-// basic looks the code up as a stock, then as a fund.
+// basic looks the code up as a stock, then as a fund, then as an index
+// (000001.SH is the Shanghai Composite; the stock 000001 is 000001.SZ).
 func (q *Queries) basic(ctx context.Context, code string) (*basicAnswer, error) {
 	st, err := q.store.Stock(ctx, code)
 	if err == nil {
@@ -168,7 +174,7 @@ func (q *Queries) basic(ctx context.Context, code string) (*basicAnswer, error) 
 	}
 	etf, err := q.store.ETF(ctx, code)
 	if errors.Is(err, market.ErrNotFound) {
-		return nil, unknownCode(code)
+		return q.indexBasic(ctx, code)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("ETF %s: %w", code, err)
@@ -179,6 +185,24 @@ func (q *Queries) basic(ctx context.Context, code string) (*basicAnswer, error) 
 		ListDate: market.FormatDate(etf.ListDate), ListStatus: etf.ListStatus, Synthetic: etf.Synthetic,
 	}
 	a.setLatest(etf.Latest)
+	return a, nil
+}
+
+func (q *Queries) indexBasic(ctx context.Context, code string) (*basicAnswer, error) {
+	ix, err := q.store.Index(ctx, code)
+	if errors.Is(err, market.ErrNotFound) {
+		return nil, unknownCode(code)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", code, err)
+	}
+	a := &basicAnswer{
+		TSCode: ix.TSCode, Kind: string(market.KindIndex), Name: ix.Name, Market: ix.Market,
+		Exchange: ix.Market, Publisher: ix.Publisher, Category: ix.Category,
+		BaseDate: market.FormatDate(ix.BaseDate), BasePoint: ix.BasePoint,
+		ListDate: market.FormatDate(ix.ListDate), ListStatus: "L", Synthetic: ix.Synthetic,
+	}
+	a.setLatest(ix.Latest)
 	return a, nil
 }
 
@@ -193,9 +217,12 @@ type searchAnswer struct {
 	Data  []market.SearchHit `json:"data"`
 }
 
-// Search finds up to limit (1..MaxSearchHits) stocks and ETFs whose code
-// starts with text or whose name contains it. It is not cached: the
-// questions are as many as the texts users type.
+// Search finds up to limit (1..MaxSearchHits) stocks, ETFs and indices
+// whose code starts with text or whose name contains it, then, when text
+// can be pinyin (ASCII letters, digits, spaces, apostrophes, at least one
+// letter) and there is room, those whose name it spells by initials or in
+// full (gzmt, guizhoumaotai → 贵州茅台; see package pinyin). It is not
+// cached: the questions are as many as the texts users type.
 func (q *Queries) Search(ctx context.Context, text string, limit int) (Answer, error) {
 	t := strings.TrimSpace(text)
 	if t == "" {
@@ -214,8 +241,43 @@ func (q *Queries) Search(ctx context.Context, text string, limit int) (Answer, e
 	if hits == nil {
 		hits = []market.SearchHit{}
 	}
+	if len(hits) < limit && maybePinyin(t) {
+		ix, err := q.names.get(ctx)
+		if err != nil {
+			return Answer{}, fmt.Errorf("search %q: %w", t, err)
+		}
+		hits = appendNew(hits, ix.Search(t, limit+len(hits)), limit)
+	}
 	body, err := Encode(searchAnswer{Query: t, Data: hits})
 	return Answer{Body: body}, err
+}
+
+// maybePinyin reports whether t could spell a name in pinyin.
+func maybePinyin(t string) bool {
+	letter := false
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9', c == ' ', c == '\'':
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+// appendNew appends the hits of more whose code hits lacks, up to limit.
+func appendNew(hits, more []market.SearchHit, limit int) []market.SearchHit {
+	for _, h := range more {
+		if len(hits) >= limit {
+			break
+		}
+		if !slices.ContainsFunc(hits, func(x market.SearchHit) bool { return x.TSCode == h.TSCode }) {
+			hits = append(hits, h)
+		}
+	}
+	return hits
 }
 
 // searchTerm turns the ways users type codes into the prefix the store

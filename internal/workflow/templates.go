@@ -52,17 +52,20 @@ var builtinTemplates = []Workflow{
 	},
 	{
 		ID: TemplateValueScreen, Name: "价值投资筛选", Category: "screening",
-		Description:  "在成交活跃的股票中筛选低市盈率、低市净率的价值股。",
+		Description:  "用条件选股工具筛选低市盈率、低市净率、有分红的价值股。",
 		Tags:         []string{"选股", "价值", "估值"},
-		SystemPrompt: analystSystem + "筛选时只保留满足全部条件的股票，并说明被排除的主要原因。",
-		UserPromptTemplate: "请从当日成交额靠前的股票中筛选价值股：市盈率(TTM)不高于 {{max_pe}}、市净率不高于 {{max_pb}}，" +
-			"剔除亏损（PE为空）和ST股票。列出符合条件的股票（代码、名称、行业、PE、PB、股息率、总市值），" +
-			"按PE从低到高排序，并结合当日市场宽度评价当前的估值环境。",
+		SystemPrompt: analystSystem + "筛选使用条件选股工具（screen_stocks）的结果，不要自行估算指标；说明筛选条件和命中总数。",
+		UserPromptTemplate: "请用条件选股工具筛选价值股：市盈率(TTM)大于 0 且不高于 {{max_pe}}（排除亏损）、市净率不高于 {{max_pb}}、" +
+			"股息率不低于 {{min_dv}}%，默认剔除ST股票，按市盈率(TTM)从低到高取前 {{top_n}} 只。" +
+			"列出符合条件的股票（代码、名称、行业、PE(TTM)、PB、股息率、总市值），给出命中总数，" +
+			"按行业归纳分布，并结合当日市场宽度评价当前的估值环境。",
 		Variables: []Variable{
 			{Name: "max_pe", Label: "最高市盈率", Type: TypeNumber, Required: true, Default: 15.0, Description: "PE(TTM) 上限", Min: bound(0)},
 			{Name: "max_pb", Label: "最高市净率", Type: TypeNumber, Required: true, Default: 1.5, Description: "PB 上限", Min: bound(0)},
+			{Name: "min_dv", Label: "最低股息率(%)", Type: TypeNumber, Required: false, Default: 2.0, Description: "股息率下限，0 为不限", Min: bound(0), Max: bound(100)},
+			{Name: "top_n", Label: "返回数量", Type: TypeNumber, Required: false, Default: 30.0, Min: bound(1), Max: bound(500)},
 		},
-		SelectedTools: []string{"get_hot_stocks", "get_stock_basic", "get_market_stats"},
+		SelectedTools: []string{"screen_stocks", "get_stock_basic", "get_market_stats"},
 	},
 	{
 		ID: TemplateTechnical, Name: "技术面分析", Category: "technical",
@@ -70,7 +73,7 @@ var builtinTemplates = []Workflow{
 		Tags:         []string{"技术面", "K线", "均线"},
 		SystemPrompt: analystSystem + "技术分析使用前复权价格，均线按收盘价计算。",
 		UserPromptTemplate: "请对 {{stock_code}} 做技术面分析，使用最近 {{days}} 个交易日的前复权日K线：\n" +
-			"1. 计算 MA5、MA10、MA20 并判断多空排列；\n" +
+			"1. 用技术指标工具取 MA5、MA10、MA20 并判断多空排列，结合 MACD、KDJ、RSI 与布林带判断强弱；\n" +
 			"2. 量价关系：放量/缩量的交易日及其涨跌；\n" +
 			"3. 区间最高价、最低价，推断支撑位与压力位；\n" +
 			"4. 给出短期趋势判断和需要警惕的信号。",
@@ -78,22 +81,22 @@ var builtinTemplates = []Workflow{
 			{Name: "stock_code", Label: "股票代码", Type: TypeStockCode, Required: true, Default: "000001.SZ"},
 			{Name: "days", Label: "交易日数", Type: TypeNumber, Required: true, Default: 120.0, Description: "K线根数", Min: bound(20), Max: bound(500)},
 		},
-		SelectedTools: []string{"get_stock_daily", "get_stock_basic"},
+		SelectedTools: []string{"get_stock_daily", "get_indicators", "get_stock_basic"},
 	},
 	{
 		ID: TemplateSectorScan, Name: "板块扫描", Category: "market",
-		Description:  "扫描当日热门股票与ETF，按行业归纳资金与涨跌的集中方向。",
+		Description:  "扫描当日行业板块、连板梯队与热门股票，归纳资金与涨跌的集中方向。",
 		Tags:         []string{"板块", "行业", "市场"},
 		SystemPrompt: analystSystem,
-		UserPromptTemplate: "请扫描 {{trade_date}} 的市场：先给出市场宽度（涨跌家数、涨停跌停家数、总成交额），" +
-			"再按成交额和涨跌幅各取前 {{top_n}} 只股票，按行业归类统计上榜次数和平均涨跌幅，" +
-			"结合热门ETF指出当日最强和最弱的板块，重点关注行业：{{industry}}。",
+		UserPromptTemplate: "请扫描 {{trade_date}} 的市场：先给出市场宽度（涨跌家数、涨停跌停家数、总成交额）和市场速览的情绪分，" +
+			"再用行业板块工具列出涨幅前 {{top_n}} 和后几名的行业（平均涨跌幅、上涨比例、领涨股），" +
+			"结合连板天梯的高度与炸板率、热门股票和热门ETF，指出当日最强和最弱的板块，重点关注行业：{{industry}}。",
 		Variables: []Variable{
 			{Name: "trade_date", Label: "交易日", Type: TypeDate, Required: false, Description: "留空为最新交易日"},
-			{Name: "top_n", Label: "每榜数量", Type: TypeNumber, Required: false, Default: 30.0, Min: bound(1), Max: bound(50)},
+			{Name: "top_n", Label: "行业数量", Type: TypeNumber, Required: false, Default: 10.0, Min: bound(1), Max: bound(50)},
 			{Name: "industry", Label: "关注行业", Type: TypeString, Required: false, Default: "全部"},
 		},
-		SelectedTools: []string{"get_market_stats", "get_hot_stocks", "get_hot_etfs"},
+		SelectedTools: []string{"get_market_stats", "get_sectors", "get_limit_ladder", "get_quick_analysis", "get_hot_stocks", "get_hot_etfs"},
 	},
 }
 

@@ -108,3 +108,105 @@ export function englishIn() {
   scan(clean(attrs.join('\n')), [sentence, /\bHTTP\b/g])
   return found
 }
+
+// ---- the screener and the indicators, written out independently of the app and the server ----
+
+/** Board of a ts_code: main, star, chinext, bse, or '' (funds, B shares). */
+export function boardOf(code) {
+  const [d, ex] = code.split('.')
+  if ((ex === 'SH' && /^60[0135]/.test(d)) || (ex === 'SZ' && /^00[0-3]/.test(d))) return 'main'
+  if (ex === 'SH' && /^68[89]/.test(d)) return 'star'
+  if (ex === 'SZ' && /^30[0-2]/.test(d)) return 'chinext'
+  if (ex === 'BJ' && (/^[48]/.test(d) || d.startsWith('920'))) return 'bse'
+  return ''
+}
+
+/** Under risk warning by name: ST anywhere, or the S of shares before the split-share reform. */
+export function isSTName(name) {
+  return /ST/i.test(name) || /^S[\s\u0080-\uffff]/.test(name)
+}
+
+/**
+ * The screener as a brute force over the snapshot's rows of one day ({ts_code, name, industry, ...numbers}):
+ * every range inclusive, a missing value never passes; ST left out unless asked; sorted by `sortBy`
+ * (missing values last either way, ties by ts_code).
+ */
+export function bruteScreen(rows, { ranges = {}, boards = [], industries = [], includeSt = false, sortBy = 'total_mv', asc = false }) {
+  const hit = rows.filter((r) => {
+    const b = boardOf(r.ts_code)
+    if (!b || (!includeSt && isSTName(r.name))) return false
+    if (boards.length && !boards.includes(b)) return false
+    if (industries.length && !industries.includes(r.industry)) return false
+    for (const [k, [min, max]] of Object.entries(ranges)) {
+      const v = r[k]
+      if (v === null || v === undefined || (min !== undefined && v < min) || (max !== undefined && v > max)) return false
+    }
+    return true
+  })
+  hit.sort((a, b) => {
+    const x = a[sortBy]
+    const y = b[sortBy]
+    if (x == null && y == null) return a.ts_code < b.ts_code ? -1 : 1
+    if (x == null) return 1
+    if (y == null) return -1
+    if (x !== y) return asc ? x - y : y - x
+    return a.ts_code < b.ts_code ? -1 : 1
+  })
+  return hit
+}
+
+/** Exponential average seeded by the first value: y0 = x0, yi = a·xi + (1 − a)·yi−1. */
+function smooth(xs, a) {
+  const out = []
+  let y = null
+  for (const x of xs) {
+    y = y === null ? x : a * x + (1 - a) * y
+    out.push(y)
+  }
+  return out
+}
+
+/** MACD 12/26/9 of the quote software: DIF = EMA12 − EMA26, DEA = EMA9(DIF), bar = 2 × (DIF − DEA). */
+export function macd(close) {
+  const e12 = smooth(close, 2 / 13)
+  const e26 = smooth(close, 2 / 27)
+  const dif = close.map((_, i) => e12[i] - e26[i])
+  const dea = smooth(dif, 2 / 10)
+  return { dif, dea, bar: dif.map((d, i) => 2 * (d - dea[i])) }
+}
+
+/** KDJ 9/3/3: RSV over 9 bars (50 for an empty range), K and D = SMA(x,3,1) from 50, J = 3K − 2D; from bar 8. */
+export function kdj(high, low, close) {
+  const k = []
+  const d = []
+  const j = []
+  let kp = 50
+  let dp = 50
+  for (let i = 0; i < close.length; i++) {
+    if (i < 8) {
+      k.push(null), d.push(null), j.push(null)
+      continue
+    }
+    const hh = Math.max(...high.slice(i - 8, i + 1))
+    const ll = Math.min(...low.slice(i - 8, i + 1))
+    const rsv = hh === ll ? 50 : ((close[i] - ll) / (hh - ll)) * 100
+    kp = (2 * kp + rsv) / 3
+    dp = (2 * dp + kp) / 3
+    k.push(kp), d.push(dp), j.push(3 * kp - 2 * dp)
+  }
+  return { k, d, j }
+}
+
+/** RSI(n) = SMA(max(ΔC, 0), n, 1) / SMA(|ΔC|, n, 1) × 100, both seeded by their first value (bar 1). */
+export function rsi(close, n) {
+  const out = [null]
+  let up = null
+  let all = null
+  for (let i = 1; i < close.length; i++) {
+    const ch = close[i] - close[i - 1]
+    up = up === null ? Math.max(ch, 0) : (Math.max(ch, 0) + (n - 1) * up) / n
+    all = all === null ? Math.abs(ch) : (Math.abs(ch) + (n - 1) * all) / n
+    out.push(all === 0 ? null : (up / all) * 100)
+  }
+  return out
+}

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { launchChromium } from './browser.mjs'
-import { aggregate, englishIn, parseCsv } from './lib.mjs'
+import { aggregate, bruteScreen, englishIn, kdj, macd, parseCsv, rsi } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const repo = resolve(here, '..', '..')
@@ -74,6 +74,35 @@ function expectedTopGainer() {
   }
   if (!best) throw new Error('no bars in daily.csv')
   return best
+}
+
+/** The snapshot's stocks of its day as the screener sees them: bar, names and daily_basic numbers. */
+function snapshotScreenRows() {
+  const daily = csv('daily.csv')
+  const latest = daily.reduce((m, r) => (r.trade_date > m ? r.trade_date : m), '')
+  const basic = new Map(csv('stock_basic.csv').map((r) => [r.ts_code, r]))
+  const vals = new Map(csv('daily_basic.csv').filter((r) => r.trade_date === latest).map((r) => [r.ts_code, r]))
+  const n = (v) => (v === undefined || v === '' ? null : Number(v))
+  return daily
+    .filter((r) => r.trade_date === latest)
+    .map((r) => {
+      const b = basic.get(r.ts_code) ?? {}
+      const v = vals.get(r.ts_code) ?? {}
+      return {
+        ts_code: r.ts_code,
+        name: b.name ?? '',
+        industry: b.industry ?? '',
+        close: n(r.close),
+        pct_chg: n(r.pct_chg),
+        amount: n(r.amount),
+        ...Object.fromEntries(['pe', 'pe_ttm', 'pb', 'ps', 'dv_ratio', 'total_mv', 'circ_mv', 'turnover_rate'].map((k) => [k, n(v[k])])),
+      }
+    })
+}
+
+/** The codes of the screener table's rows, in order. */
+async function screenCodes(page) {
+  return (await page.locator('[data-testid=screener-table] .el-table__body .col-code').allInnerTexts()).map((s) => s.trim())
 }
 
 // When the server runs with API_TOKEN, pass the same value as E2E_API_TOKEN: the UI must then ask for it.
@@ -524,6 +553,8 @@ try {
       await page.goto(base + '/workflows')
       await page.locator('[data-testid=wf-run]').filter({ visible: true }).first().click()
       await page.locator('[data-testid=run-panel]').waitFor()
+      // The drawer slides in: measure where it comes to rest (a busy machine stretches the transition).
+      await page.waitForFunction(() => !document.querySelector('[class*="-enter-active"]'))
       await noHorizontalOverflow(page, 'run drawer on a phone')
       await fullyVisible(page.locator('[data-testid=run-start]'), '运行 on a phone')
     } finally {
@@ -557,6 +588,59 @@ try {
     assert(body.includes('延迟'), 'latency not shown in words')
   })
 
+  await step('overview: the heat map has every industry of the day, the ladder the API’s levels; no index bars, no strip', async () => {
+    const daily = csv('daily.csv')
+    const latest = daily.reduce((m, r) => (r.trade_date > m ? r.trade_date : m), '')
+    const industry = new Map(csv('stock_basic.csv').map((r) => [r.ts_code, r.industry]))
+    const want = new Set(daily.filter((r) => r.trade_date === latest && industry.get(r.ts_code)).map((r) => industry.get(r.ts_code)))
+    await page.goto(base + '/')
+    await page.locator('[data-testid=sector-heatmap] canvas').waitFor()
+    const n = Number(await page.locator('[data-testid=sector-heatmap]').getAttribute('data-sectors'))
+    assert(n === want.size && n > 100, `heat map of ${n} industries, daily.csv and stock_basic.csv have ${want.size}`)
+    await page.locator('[data-testid=index-strip-empty]').waitFor()
+    const ladder = (await api('GET', '/api/overview/limit-ladder')).json
+    for (const lv of ladder.levels) {
+      const count = await page.locator(`[data-testid=ladder-level-${lv.boards}]`).getAttribute('data-count')
+      assert(Number(count) === lv.stocks.length, `${lv.label}: ${count} stocks shown, the API has ${lv.stocks.length}`)
+    }
+    const summary = await page.locator('[data-testid=ladder-summary]').innerText()
+    assert(summary.includes(`涨停 ${ladder.limit_up_count}`) && summary.includes(`炸板 ${ladder.broken_count}`), `ladder summary "${summary}"`)
+    assert(/情绪 \d+/.test(await page.locator('[data-testid=quick-analysis]').innerText()), 'no sentiment score in the summary')
+  })
+
+  await step('选股: the form’s filters give the brute force over the snapshot CSVs; the server sorts and pages', async () => {
+    const rows = snapshotScreenRows()
+    await page.goto(base + '/screener')
+    await page.locator('[data-testid=screener-table] .el-table__row').first().waitFor()
+    await page.locator('input[data-testid=range-pe_ttm-min], [data-testid=range-pe_ttm-min] input').fill('0')
+    await page.locator('input[data-testid=range-pe_ttm-max], [data-testid=range-pe_ttm-max] input').fill('10')
+    await page.locator('input[data-testid=range-pb-max], [data-testid=range-pb-max] input').fill('1')
+    await page.locator('[data-testid=screener-run]').click()
+    await page.waitForURL(/pe_ttm_max=10/)
+    const q = { ranges: { pe_ttm: [0, 10], pb: [undefined, 1] } }
+    const check = async (label, want, from = 0) => {
+      await page.waitForFunction((n) => document.querySelector('[data-testid=screener-total]')?.getAttribute('data-total') === String(n), want.length)
+      await page.locator('[data-testid=screener-table][data-sort]:not([data-sort=""])').waitFor()
+      const codes = await screenCodes(page)
+      const exp = want.slice(from, from + 20).map((r) => r.ts_code)
+      assert(JSON.stringify(codes) === JSON.stringify(exp), `${label}: rows ${codes.slice(0, 5)}…, expected ${exp.slice(0, 5)}… (${want.length} in all)`)
+    }
+    const byMv = bruteScreen(rows, q)
+    assert(byMv.length > 40, `the brute force finds only ${byMv.length}: the case proves little`)
+    await check('pe_ttm 0–10, pb ≤ 1, by 总市值', byMv)
+    await page.locator('[data-testid=screener-table] th', { hasText: '股息率' }).click()
+    await page.waitForURL(/sort_by=dv_ratio/)
+    const byDv = bruteScreen(rows, { ...q, sortBy: 'dv_ratio' })
+    await check('by 股息率', byDv)
+    await page.locator('[data-testid=screener-pager] .el-pager li', { hasText: /^2$/ }).click()
+    await page.waitForURL(/page=2/)
+    await check('page 2', byDv, 20)
+    await page.locator('[data-testid=include-st]').click()
+    await page.locator('[data-testid=screener-run]').click()
+    await page.waitForURL(/include_st=true/)
+    await check('with ST', bruteScreen(rows, { ...q, sortBy: 'dv_ratio', includeSt: true }))
+  })
+
   await step('Chinese UI on the real snapshot: no English sentence on any page or error state', async () => {
     const visits = [
       ['overview', '/', '[data-testid=hot-stocks] .el-table__row'],
@@ -572,6 +656,9 @@ try {
       ['watchlist, empty', '/watchlist', '[data-testid=watch-empty]'],
       ['workflows', '/workflows', '[data-testid=wf-table] .el-table__row'],
       ['status', '/status', '[data-testid=health-status]'],
+      ['screener', '/screener', '[data-testid=screener-table] .el-table__row'],
+      ['screener, nothing matches', '/screener?pe_min=100000', '[data-testid=screener-table] .el-table__empty-text'],
+      ['screener, a min above its max', '/screener?pe_min=20&pe_max=10', '[data-testid=error-state]'],
     ]
     for (const [label, path, ready] of visits) {
       await page.goto(base + path)
@@ -672,6 +759,23 @@ try {
           // Every ETF column header is visible: no column cut off by the card.
           for (const th of await page.locator('[data-testid=hot-etfs] .el-table__header th').all()) await fullyVisible(th, 'ETF header')
         }
+        // The analytics parts: the heat map and the ladder inside the width, the index strip's cards
+        // (demo) on screen, scrolling sideways inside the strip on a phone rather than widening the page.
+        await page.locator('[data-testid=sector-heatmap] canvas').first().waitFor()
+        await fullyVisible(page.locator('[data-testid=sector-heatmap]'), `${label} heat map`)
+        const heatBox = await page.locator('[data-testid=sector-heatmap] canvas').first().boundingBox()
+        assert(heatBox.width > 200 && heatBox.height > 200 && heatBox.x + heatBox.width <= vp.width + 1, `${label} heat map drawn ${JSON.stringify(heatBox)}`)
+        const chip = page.locator('[data-testid=limit-ladder] .chip').first()
+        await chip.waitFor()
+        await fullyVisible(chip, `${label} ladder chip`)
+        await numbersUnbroken(page, '[data-testid=limit-ladder]', `${label} ladder`)
+        if (label === 'demo') {
+          const strip = page.locator('[data-testid=index-strip]')
+          await fullyVisible(strip.locator('a').first(), `${label} first index card`)
+          await numbersUnbroken(page, '[data-testid=index-strip]', `${label} index strip`)
+          const [sw, cw] = await strip.evaluate((el) => [el.scrollWidth, el.clientWidth])
+          assert(phone ? sw > cw : sw <= cw + 1, `${label} index strip ${sw} px of content in ${cw} px (phone: scrolls sideways; desktop: all six shown)`)
+        }
         if (phone) {
           // The menu collapses behind one button.
           assert(!(await page.locator('[data-testid=nav-workflows]').isVisible()), 'menu items shown on the phone bar')
@@ -688,9 +792,19 @@ try {
         await fullyVisible(wrow.locator('.col-pct .num'), `${label} watchlist 涨跌幅`)
 
         const code = label === 'demo' ? demoCode : '600519.SH'
+        await page.evaluate(() => localStorage.removeItem('stockd.panes'))
         await page.goto(b + `/stock/${code}`)
         await page.locator('[data-testid=quote-panel]').waitFor()
         await page.locator('[data-testid=kline-chart] canvas').first().waitFor()
+        if (label === 'demo') {
+          // Indicator panes: all three on a desktop, MACD alone on a phone (with BOLL on the K-line);
+          // the chart and the pane switches stay inside the width.
+          const want = phone ? 'macd' : 'macd,kdj,rsi'
+          await page.locator(`[data-testid=kline-chart][data-panes="${want}"][data-boll="1"]`).waitFor()
+          for (const p of ['macd', 'kdj', 'rsi', 'boll']) await fullyVisible(page.locator(`[data-testid=pane-${p}]`), `${label} ${p} switch`)
+          const cb = await page.locator('[data-testid=kline-chart] canvas').first().boundingBox()
+          assert(cb.x >= -1 && cb.x + cb.width <= vp.width + 1, `${label} K-line with panes drawn ${JSON.stringify(cb)} in ${vp.width} px`)
+        }
         await noHorizontalOverflow(page, `${label} stock`)
         await fullyVisible(page.locator('[data-testid=stock-quote]'), `${label} stock price`)
         await numbersUnbroken(page, '[data-testid=quote-panel]', `${label} quote panel`)
@@ -733,6 +847,14 @@ try {
         await page.goto(b + '/status')
         await page.locator('[data-testid^=service-]').first().waitFor()
         await noHorizontalOverflow(page, `${label} status`)
+
+        await page.goto(b + '/screener')
+        const srow = page.locator('[data-testid=screener-table] .el-table__body-wrapper .el-table__row').first()
+        await srow.waitFor()
+        await noHorizontalOverflow(page, `${label} screener`)
+        await fullyVisible(srow.locator('.col-close .num'), `${label} screener 最新价`)
+        await fullyVisible(srow.locator('.col-pct .num'), `${label} screener 涨跌幅`)
+        await numbersUnbroken(page, '[data-testid=screener-table]', `${label} screener`)
       }
       await page.evaluate(() => localStorage.removeItem('stockd.watchlist'))
     })
@@ -821,6 +943,72 @@ try {
     await page.waitForFunction(() => !/period=/.test(location.search))
   })
 
+  await step('overview (demo): the six indices as the API has them, the ladder up to the planted 5连板, a heat-map click opens 选股', async () => {
+    const ix = (await api('GET', '/api/overview/indices', undefined, demo.url)).json.data
+    assert(ix.length === 6, `${ix.length} indices in the demo`)
+    await page.goto(demo.url + '/')
+    await page.locator('[data-testid=index-strip]').waitFor()
+    const shown = await page.locator('[data-testid=index-strip] > a').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')))
+    assert(JSON.stringify(shown) === JSON.stringify(ix.map((x) => `index-${x.ts_code}`)), `strip order ${shown}`)
+    for (const x of ix) {
+      const card = page.locator(`[data-testid="index-${x.ts_code}"]`)
+      const text = await card.innerText()
+      const pct = (await card.locator('[data-testid=index-pct]').innerText()).trim()
+      const want = `${x.pct_chg > 0 ? '+' : ''}${x.pct_chg.toFixed(2)}%`
+      assert(text.includes(x.name) && text.includes(x.close.toFixed(2)) && (pct === want || (x.pct_chg === 0 && pct === '0.00%')), `${x.ts_code}: "${text}" vs ${x.close} ${want}`)
+    }
+    await page.locator('[data-testid=limit-ladder][data-max-boards="5"]').waitFor()
+    await page.locator('[data-testid=ladder-level-5]').waitFor()
+    const canvas = page.locator('[data-testid=sector-heatmap] canvas').first()
+    await canvas.waitFor()
+    await page.waitForTimeout(300)
+    const box = await canvas.boundingBox()
+    await page.mouse.click(box.x + 25, box.y + 25)
+    await page.waitForURL(/\/screener\?industry=/)
+    const industry = decodeURIComponent(new URL(page.url()).searchParams.get('industry'))
+    await page.locator('[data-testid=screener-table] .el-table__row').first().waitFor()
+    const inds = await page.locator('[data-testid=screener-table] .el-table__body tr td:nth-child(3)').allInnerTexts()
+    assert(inds.length > 0 && inds.every((t) => t.trim() === industry), `after a click on ${industry}: rows of ${[...new Set(inds)].join(', ')}`)
+  })
+
+  await step('stock (demo): MACD, KDJ and RSI panes and BOLL; the last bar’s values equal the formulas on the whole daily history', async () => {
+    await page.evaluate(() => localStorage.removeItem('stockd.panes'))
+    await page.goto(demo.url + `/stock/${demoCode}`)
+    const chart = page.locator('[data-testid=kline-chart][data-panes="macd,kdj,rsi"][data-boll="1"]')
+    await chart.waitFor()
+    await page.waitForFunction(() => !!document.querySelector('[data-testid=kline-chart]')?.getAttribute('data-macd-last'))
+    // The demo has fewer days than the warm-up: the whole history is the reference.
+    const daily = (await api('GET', `/api/stock/${demoCode}/daily?start=1990-01-01&adjust=qfq`, undefined, demo.url)).json.data
+    const close = daily.map((b) => b.close)
+    const m = macd(close)
+    const k = kdj(
+      daily.map((b) => b.high),
+      daily.map((b) => b.low),
+      close,
+    )
+    const r6 = rsi(close, 6)
+    const last = (a) => a[a.length - 1]
+    const got = (attr) => chart.getAttribute(attr).then((v) => v.split(',').map(Number))
+    const pairs = [
+      ['MACD', await got('data-macd-last'), [last(m.dif), last(m.dea), last(m.bar)]],
+      ['KDJ', await got('data-kdj-last'), [last(k.k), last(k.d), last(k.j)]],
+      ['RSI6', await got('data-rsi6-last'), [last(r6)]],
+    ]
+    for (const [name, g, w] of pairs) {
+      assert(g.length === w.length && g.every((v, i) => Math.abs(v - w[i]) <= 1e-6), `${name} at the last bar: ${g}, the formula gives ${w}`)
+    }
+    assert((await chart.getAttribute('data-last-date')) === last(daily).date, 'the chart does not end on the last bar')
+    await page.locator('[data-testid=pane-kdj]').click()
+    await page.locator('[data-testid=kline-chart][data-panes="macd,rsi"]').waitFor()
+    await page.locator('[data-testid=pane-boll]').click()
+    await page.locator('[data-testid=kline-chart][data-boll="0"]').waitFor()
+    await page.reload()
+    await page.locator('[data-testid=kline-chart][data-panes="macd,rsi"][data-boll="0"]').waitFor()
+    await page.locator('[data-testid=period-week]').click()
+    await page.locator('[data-testid=kline-chart][data-panes=""]').waitFor()
+    await page.evaluate(() => localStorage.removeItem('stockd.panes'))
+  })
+
   await step('自选股: 加自选 on the stock page, the watchlist table shows it and refreshes by itself', async () => {
     await page.goto(demo.url + `/stock/${demoCode}`)
     await page.locator('[data-testid=watch-toggle]').click()
@@ -853,8 +1041,9 @@ try {
     ]) {
       await page.setViewportSize(vp)
       const shots = [
-        ['overview', '/', '[data-testid=hot-etfs] .el-table__row'],
-        ['stock', `/stock/${demoCode}`, '[data-testid=kline-chart] canvas'],
+        ['overview', '/', '[data-testid=sector-heatmap] canvas'],
+        ['stock', `/stock/${demoCode}`, '[data-testid=kline-chart][data-macd-last]:not([data-macd-last=""]) canvas'],
+        ['screener', '/screener?pe_ttm_min=0&pe_ttm_max=30&sort_by=pe_ttm&order=asc', '[data-testid=screener-table] .el-table__row'],
         ['watchlist', '/watchlist', '[data-testid=watch-table] .el-table__row .col-close .num'],
         ['workflows', '/workflows', '[data-testid=wf-table] .el-table__row'],
         ['status', '/status', '[data-testid^=service-]'],

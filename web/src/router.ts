@@ -9,6 +9,7 @@ export const routes = [
   { path: '/', name: 'overview', component: () => import('./views/OverviewView.vue') },
   { path: '/watchlist', name: 'watchlist', component: () => import('./views/WatchlistView.vue') },
   { path: '/stock/:code?', name: 'stock', component: () => import('./views/StockView.vue') },
+  { path: '/screener', name: 'screener', component: () => import('./views/ScreenerView.vue') },
   { path: '/workflows', name: 'workflows', component: () => import('./views/WorkflowsView.vue') },
   { path: '/status', name: 'status', component: () => import('./views/StatusView.vue') },
   { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stockdatasource/stockd/internal/indicator"
 	"github.com/stockdatasource/stockd/internal/ingest"
 	"github.com/stockdatasource/stockd/internal/market"
 )
@@ -122,6 +123,41 @@ func BenchAnalytics(b *testing.B, st market.Store, serverCPU func() time.Duratio
 		q, err := st.IndexQuotes(ctx, d)
 		if err == nil && len(q) != 6 {
 			b.Fatalf("%d index quotes", len(q))
+		}
+		return err
+	})
+	// A year of every indicator of another stock each time: the bars from
+	// the warm-up's first open day to the latest, adjusted, computed.
+	hits, err := st.Securities(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var codes []string
+	for _, h := range hits {
+		if h.Kind == market.KindStock {
+			codes = append(codes, h.TSCode)
+		}
+	}
+	latest := dates[0]
+	start := latest.AddDate(-1, 0, 0)
+	set, params := indicator.All(), indicator.DefaultParams()
+	open, err := st.OpenDays(ctx, start, indicator.WarmUp(set, params)+1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	from := open[len(open)-1]
+	i := 0
+	each("Indicators1y", func(time.Time) error {
+		code := codes[(i*7919)%len(codes)]
+		i++
+		bars, err := st.Bars(ctx, code, from, latest)
+		if err != nil {
+			return err
+		}
+		candles := market.Adjust(bars, market.AdjustQFQ, bars[len(bars)-1].AdjFactor)
+		res, err := indicator.Compute(candles, indicator.Index(candles, market.FormatDate(start)), set, params)
+		if err == nil && len(res.Dates) < 200 {
+			b.Fatalf("%s: %d days of indicators", code, len(res.Dates))
 		}
 		return err
 	})

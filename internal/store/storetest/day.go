@@ -190,9 +190,32 @@ func CheckOtherWriter(t *testing.T, a, b market.Store) {
 	if today, onDay := name("688981.SH"); today != "中芯国际" || onDay != "" {
 		t.Fatalf("before: %q, %q", today, onDay)
 	}
+	version := func(tables ...string) string {
+		t.Helper()
+		v, err := b.DataVersion(ctx, tables...)
+		must(t, err, "DataVersion")
+		return v
+	}
+	refsBefore, dailyBefore := version("stock_basic", "namechange"), version("daily", "index_daily")
+	if again := version("stock_basic", "namechange"); again != refsBefore {
+		t.Errorf("DataVersion changed without a write: %q, then %q", refsBefore, again)
+	}
 	must(t, a.PutStocks(ctx, []market.Stock{{TSCode: "688981.SH", Name: "中芯国际改", ListDate: day("2020-07-16")}}), "PutStocks")
 	must(t, a.PutNameChanges(ctx, []market.NameChange{{TSCode: "688981.SH", Name: "*ST中芯", StartDate: d1}}), "PutNameChanges")
 	if today, onDay := name("688981.SH"); today != "中芯国际改" || onDay != "*ST中芯" {
 		t.Errorf("after another handle's writes: %q, %q; want 中芯国际改, *ST中芯", today, onDay)
+	}
+	// The other handle's writes to stock_basic and namechange change
+	// their version, not that of tables it did not write.
+	if v := version("stock_basic", "namechange"); v == refsBefore {
+		t.Errorf("DataVersion(stock_basic, namechange) = %q before and after another handle's writes", v)
+	}
+	if v := version("daily", "index_daily"); v != dailyBefore {
+		t.Errorf("DataVersion(daily, index_daily) = %q, was %q: no write touched them", v, dailyBefore)
+	}
+	refs := version("stock_basic", "namechange")
+	must(t, a.PutNameChanges(ctx, []market.NameChange{{TSCode: "688981.SH", Name: "*ST中芯", StartDate: d1}}), "PutNameChanges")
+	if v := version("stock_basic", "namechange"); v == refs {
+		t.Errorf("DataVersion = %q after re-writing the same namechange row: a write is a write", v)
 	}
 }

@@ -471,6 +471,25 @@ func testReads(t *testing.T, open func(t *testing.T) market.Store) {
 		}
 	})
 
+	t.Run("Securities", func(t *testing.T) {
+		got, err := st.Securities(ctx)
+		must(t, err, "Securities")
+		var want []market.SearchHit
+		for _, s := range fx.stocks {
+			want = append(want, market.SearchHit{TSCode: s.TSCode, Name: s.Name, Industry: s.Industry, Kind: market.KindStock})
+		}
+		for _, e := range fx.etfs {
+			want = append(want, market.SearchHit{TSCode: e.TSCode, Name: e.Name, Kind: market.KindETF})
+		}
+		for _, x := range fx.indices {
+			want = append(want, market.SearchHit{TSCode: x.TSCode, Name: x.Name, Kind: market.KindIndex})
+		}
+		slices.SortFunc(want, func(a, b market.SearchHit) int { return strings.Compare(a.TSCode, b.TSCode) })
+		if !slices.Equal(got, want) {
+			t.Errorf("Securities:\n got %v\nwant %v", got, want)
+		}
+	})
+
 	t.Run("Counts", func(t *testing.T) {
 		counts, err := st.Counts(ctx)
 		must(t, err, "Counts")

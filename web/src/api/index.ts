@@ -9,7 +9,13 @@ import type {
   HotEtf,
   HotList,
   HotStock,
+  Indicators,
+  Indices,
+  Ladder,
   MarketStats,
+  QuickAnalysis,
+  ScreenAnswer,
+  Sectors,
   SearchHit,
   StockBasic,
   Tool,
@@ -47,6 +53,16 @@ export const api = {
     client.get<HotList<HotStock>>('/api/overview/hot-stocks', { date, sort_by, limit, order }),
   hotEtfs: (date: string | undefined, sort_by: string, limit: number, order?: 'asc') =>
     client.get<HotList<HotEtf>>('/api/overview/hot-etfs', { date, sort_by, limit, order }),
+
+  indices: (date?: string) => client.get<Indices>('/api/overview/indices', { date }),
+  sectors: (date?: string) => client.get<Sectors>('/api/overview/sectors', { date }),
+  ladder: (date?: string) => client.get<Ladder>('/api/overview/limit-ladder', { date }),
+  quickAnalysis: (date?: string) => client.get<QuickAnalysis>('/api/overview/quick-analysis', { date }),
+  /** The screener: query holds the filters as the API names them (see utils/screener). */
+  screener: (query: Query) => client.get<ScreenAnswer>('/api/screener', query),
+  /** MACD, KDJ, RSI and BOLL of the daily K-line over [start, end], computed with the history before start. */
+  indicators: (code: string, start: string | undefined, end: string | undefined, adjust: Adjust) =>
+    client.get<Indicators>(`/api/stock/${enc(code)}/indicators`, { names: 'macd,kdj,rsi,boll', start, end, adjust }),
 
   search: (q: string) => client.get<{ data: SearchHit[] }>('/api/stock/search', { q }),
   basic: (code: string) => client.get<StockBasic>(`/api/stock/${enc(code)}/basic`),

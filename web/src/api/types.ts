@@ -50,7 +50,7 @@ export interface HotList<T> extends Synthetic {
   data: T[]
 }
 
-export type Kind = 'stock' | 'etf'
+export type Kind = 'stock' | 'etf' | 'index'
 
 export interface SearchHit {
   ts_code: string
@@ -210,6 +210,130 @@ export interface Health {
     [key: string]: unknown
   }
   [key: string]: unknown
+}
+
+// ---- analytics ----
+
+export interface IndexQuote {
+  ts_code: string
+  name: string
+  trade_date: string
+  open: number
+  high: number
+  low: number
+  close: number
+  pre_close: number
+  change: number
+  pct_chg: number
+  vol: number
+  amount: number
+  synthetic?: boolean
+}
+
+export interface Indices extends Synthetic {
+  trade_date: string
+  data: IndexQuote[]
+}
+
+export interface Sector {
+  industry: string
+  stocks: number
+  up_count: number
+  down_count: number
+  flat_count: number
+  limit_up_count: number
+  up_ratio: number
+  pct_chg: number
+  weighted_pct_chg: number | null
+  amount: number // 千元
+  leader: { ts_code: string; name: string; pct_chg: number }
+}
+
+export interface Sectors extends Synthetic {
+  trade_date: string
+  sort_by: string
+  limit: number
+  total: number
+  data: Sector[]
+}
+
+export interface LadderStock {
+  ts_code: string
+  name: string
+  industry: string
+  close: number
+  high: number
+  pct_chg: number
+  amount: number
+  turnover_rate: number | null
+  up_limit: number
+  st: boolean
+  boards?: number
+}
+
+export interface Ladder extends Synthetic {
+  trade_date: string
+  limit_up_count: number
+  broken_count: number
+  limit_down_count: number
+  broken_rate: number
+  max_boards: number
+  levels: { boards: number; label: string; stocks: LadderStock[] }[]
+  broken: LadderStock[]
+  limit_down: LadderStock[]
+}
+
+export interface QuickAnalysis extends Synthetic {
+  trade_date: string
+  summary: string
+  sentiment: { score: number; level: string }
+  signals: { kind: string; tone: 'positive' | 'negative' | 'neutral'; message: string }[]
+}
+
+export type Series = (number | null)[]
+
+export interface Indicators extends Synthetic {
+  ts_code: string
+  adjust: Adjust
+  start: string
+  end: string
+  dates: string[]
+  ma?: Record<string, Series>
+  macd?: { dif: Series; dea: Series; bar: Series }
+  kdj?: { k: Series; d: Series; j: Series }
+  rsi?: Record<string, Series>
+  boll?: { mid: Series; upper: Series; lower: Series }
+}
+
+export type Board = 'main' | 'star' | 'chinext' | 'bse'
+
+export interface ScreenRow {
+  ts_code: string
+  name: string
+  industry: string
+  board: Board
+  st: boolean
+  close: number
+  pct_chg: number
+  amount: number
+  turnover_rate: number | null
+  pe: number | null
+  pe_ttm: number | null
+  pb: number | null
+  ps: number | null
+  dv_ratio: number | null
+  total_mv: number | null
+  circ_mv: number | null
+}
+
+export interface ScreenAnswer extends Synthetic {
+  trade_date: string
+  total: number
+  limit: number
+  offset: number
+  sort_by: string
+  order: 'asc' | 'desc'
+  data: ScreenRow[]
 }
 
 // ---------- workflow runs ----------

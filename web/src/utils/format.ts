@@ -154,3 +154,12 @@ export function undeclaredPlaceholders(template: string, declared: string[]): st
   const names = new Set(declared.map((d) => d.trim()).filter(Boolean))
   return placeholders(template).filter((p) => !names.has(p))
 }
+
+/** A heat-map colour for a change in %: red for a rise, green for a fall, deeper up to ±5%, grey at 0. */
+export function heatColor(pct: number): string {
+  if (!Number.isFinite(pct) || pct === 0) return '#9ca3af'
+  const k = Math.min(1, Math.abs(pct) / 5)
+  const [r, g, b] = pct > 0 ? [229, 57, 53] : [22, 163, 74]
+  const mix = (c: number) => Math.round(255 + (c - 255) * (0.35 + 0.65 * k))
+  return `rgb(${mix(r)},${mix(g)},${mix(b)})`
+}

@@ -25,6 +25,7 @@ export const TOOL_GROUPS: Names = {
   stock: { zh: '个股', en: 'Stock' },
   market: { zh: '市场', en: 'Market' },
   search: { zh: '搜索', en: 'Search' },
+  screening: { zh: '选股', en: 'Screening' },
 }
 
 export const TOOL_NAMES: Names = {
@@ -33,7 +34,13 @@ export const TOOL_NAMES: Names = {
   get_hot_stocks: { zh: '热门股票排行', en: 'Hot stocks' },
   get_hot_etfs: { zh: '热门ETF排行', en: 'Hot ETFs' },
   get_market_stats: { zh: '市场宽度', en: 'Market breadth' },
-  search_stocks: { zh: '搜索股票和ETF', en: 'Search stocks and ETFs' },
+  search_stocks: { zh: '搜索股票、ETF和指数', en: 'Search stocks, ETFs and indices' },
+  get_sectors: { zh: '行业板块统计', en: 'Sectors' },
+  get_limit_ladder: { zh: '连板天梯', en: 'Limit-up ladder' },
+  get_indices: { zh: '主要指数行情', en: 'Main indices' },
+  get_quick_analysis: { zh: '市场速览', en: 'Market summary' },
+  screen_stocks: { zh: '条件选股', en: 'Stock screener' },
+  get_indicators: { zh: '技术指标', en: 'Technical indicators' },
 }
 
 function pick(names: Names, id: string | null | undefined, fallback = '—'): string {
