@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -32,18 +33,27 @@ import (
 
 // Options says where the store lives.
 type Options struct {
-	Addr     string // host:port of the native protocol, e.g. 127.0.0.1:9000
+	// Addr is host:port of the native protocol, e.g. 127.0.0.1:9000, or
+	// several separated by commas: connections go to the first that
+	// answers, and a read or write cut off by a lost connection is retried
+	// on the next (client-side failover; see failover.go).
+	Addr     string
 	User     string // empty means "default"
 	Password string
 	Database string // created by Migrate when missing; empty means "stock_data"
-	Debug    bool   // log the driver's protocol chatter at debug level
+	// Cluster names a cluster of the servers' remote_servers: the schema is
+	// then replicated and sharded (see cluster.go). Empty means one server.
+	Cluster string
+	Debug   bool // log the driver's protocol chatter at debug level
 }
 
 // Store is a market.Store on ClickHouse. It is safe for concurrent use.
 type Store struct {
-	addr string
-	db   string
-	opts Options
+	addr    string // as given, for messages
+	addrs   []string
+	db      string
+	cluster string
+	opts    Options
 
 	// conn talks to the configured database; admin to "default", which
 	// always exists, so that Open and Migrate work on a fresh server.
@@ -59,14 +69,20 @@ type Store struct {
 
 var _ market.Store = (*Store)(nil)
 
-// identRE is what we accept as a database name: it is spliced into SQL, so
-// nothing that could end or escape an identifier gets through.
+// identRE is what we accept as a database or cluster name: it is spliced
+// into SQL, so nothing that could end or escape an identifier gets through.
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
 // Open connects to the server and checks that it answers. The database
 // need not exist yet: Migrate creates it.
 func Open(ctx context.Context, o Options) (*Store, error) {
-	if o.Addr == "" {
+	var addrs []string
+	for _, a := range strings.Split(o.Addr, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == 0 {
 		return nil, errors.New("clickhouse: no address")
 	}
 	if o.Database == "" {
@@ -75,10 +91,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if !identRE.MatchString(o.Database) {
 		return nil, fmt.Errorf("clickhouse: invalid database name %q: want letters, digits and _", o.Database)
 	}
+	if o.Cluster != "" && !identRE.MatchString(o.Cluster) {
+		return nil, fmt.Errorf("clickhouse: invalid cluster name %q: want letters, digits and _", o.Cluster)
+	}
 	if o.User == "" {
 		o.User = "default"
 	}
-	s := &Store{addr: o.Addr, db: o.Database, opts: o}
+	s := &Store{addr: strings.Join(addrs, ","), addrs: addrs, db: o.Database, cluster: o.Cluster, opts: o}
 	var err error
 	if s.admin, err = s.connect("default"); err != nil {
 		return nil, err
@@ -92,13 +111,19 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.Close()
 		return nil, s.connErr(err)
 	}
+	if s.cluster != "" {
+		if err := s.checkCluster(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
 func (s *Store) connect(database string) (driver.Conn, error) {
 	opts := &ch.Options{
 		Protocol: ch.Native,
-		Addr:     []string{s.opts.Addr},
+		Addr:     s.addrs,
 		Auth: ch.Auth{
 			Database: database,
 			Username: s.opts.User,
@@ -106,9 +131,23 @@ func (s *Store) connect(database string) (driver.Conn, error) {
 		},
 		DialTimeout:     5 * time.Second,
 		ConnMaxLifetime: time.Hour,
+		// In order: every process prefers the first host, so in a cluster
+		// a process reads its own writes from the replica that took them.
+		ConnOpenStrategy: ch.ConnOpenInOrder,
 		ClientInfo: ch.ClientInfo{
 			Products: []struct{ Name, Version string }{{Name: "stockd"}},
 		},
+	}
+	if s.cluster != "" {
+		opts.Settings = ch.Settings{
+			// A write to a Distributed table returns once a replica of
+			// its shard has stored it, not when it is queued locally.
+			"insert_distributed_sync": 1,
+			// A replica that is catching up after a restart is passed
+			// over for reads through the Distributed tables while it
+			// is more than this many seconds behind.
+			"max_replica_delay_for_distributed_queries": maxReplicaDelay,
+		}
 	}
 	if s.opts.Debug {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -117,7 +156,27 @@ func (s *Store) connect(database string) (driver.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", s.addr, err)
 	}
+	if len(s.addrs) > 1 {
+		return failover{conn}, nil
+	}
 	return conn, nil
+}
+
+// maxReplicaDelay is max_replica_delay_for_distributed_queries in cluster
+// mode, in seconds.
+const maxReplicaDelay = 5
+
+// checkCluster makes sure the server knows the cluster, so a typo fails at
+// start rather than at the first DDL.
+func (s *Store) checkCluster(ctx context.Context) error {
+	var hosts uint64
+	if err := s.admin.QueryRow(ctx, `SELECT count() FROM system.clusters WHERE cluster = ?`, s.cluster).Scan(&hosts); err != nil {
+		return s.connErr(fmt.Errorf("look up cluster %s: %w", s.cluster, err))
+	}
+	if hosts == 0 {
+		return fmt.Errorf("clickhouse %s: cluster %q is not in the server's remote_servers", s.addr, s.cluster)
+	}
+	return nil
 }
 
 // connErr names the server in an error and, for the common network

@@ -276,20 +276,26 @@ func (s *Store) IndexQuotes(ctx context.Context, date time.Time) ([]market.Index
 func (s *Store) Index(ctx context.Context, tsCode string) (market.IndexInfo, error) {
 	var info market.IndexInfo
 	x := &info.Index
-	err := s.conn.QueryRow(ctx, `
-		SELECT ts_code, name, market, publisher, category, base_date, base_point, list_date, synthetic
-		FROM index_basic FINAL
-		WHERE ts_code = ?`, tsCode).Scan(&x.TSCode, &x.Name, &x.Market, &x.Publisher, &x.Category,
-		&x.BaseDate, &x.BasePoint, &x.ListDate, &x.Synthetic)
-	if errors.Is(err, errNoRows) {
-		return info, fmt.Errorf("index %s: %w", tsCode, market.ErrNotFound)
-	}
+	err := withLatest(ctx, func() error {
+		err := s.conn.QueryRow(ctx, `
+			SELECT ts_code, name, market, publisher, category, base_date, base_point, list_date, synthetic
+			FROM index_basic FINAL
+			PREWHERE ts_code = ?`, tsCode).Scan(&x.TSCode, &x.Name, &x.Market, &x.Publisher, &x.Category,
+			&x.BaseDate, &x.BasePoint, &x.ListDate, &x.Synthetic)
+		if errors.Is(err, errNoRows) {
+			return fmt.Errorf("index %s: %w", tsCode, market.ErrNotFound)
+		}
+		if err != nil {
+			return s.connErr(fmt.Errorf("index %s: %w", tsCode, err))
+		}
+		x.BaseDate, x.ListDate = fromDate(x.BaseDate), fromDate(x.ListDate)
+		return nil
+	}, func(ctx context.Context) (err error) {
+		info.Latest, err = s.latestBar(ctx, "index_daily", tsCode)
+		return err
+	})
 	if err != nil {
-		return info, s.connErr(fmt.Errorf("index %s: %w", tsCode, err))
-	}
-	x.BaseDate, x.ListDate = fromDate(x.BaseDate), fromDate(x.ListDate)
-	if info.Latest, err = s.latestBar(ctx, "index_daily", tsCode); err != nil {
-		return info, err
+		return market.IndexInfo{}, err
 	}
 	return info, nil
 }

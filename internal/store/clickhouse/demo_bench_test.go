@@ -53,12 +53,25 @@ func openDemo(b *testing.B) *Store {
 // BenchmarkAnalytics also reports the server's CPU per read when the test
 // server's pid file is at hand ($STOCKD_TEST_SERVICES_DIR/clickhouse.pid).
 func BenchmarkAnalytics(b *testing.B) {
-	st := openDemo(b)
-	var server func() time.Duration
-	if pid, err := os.ReadFile(filepath.Join(os.Getenv("STOCKD_TEST_SERVICES_DIR"), "clickhouse.pid")); err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(pid))); err == nil {
-			server = storetest.PidCPU(n)
-		}
+	storetest.BenchAnalytics(b, openDemo(b), serverCPU())
+}
+
+// serverCPU reads the test server's CPU time when its pid file is at hand
+// ($STOCKD_TEST_SERVICES_DIR/clickhouse.pid), else nil.
+func serverCPU() func() time.Duration {
+	pid, err := os.ReadFile(filepath.Join(os.Getenv("STOCKD_TEST_SERVICES_DIR"), "clickhouse.pid"))
+	if err != nil {
+		return nil
 	}
-	storetest.BenchAnalytics(b, st, server)
+	n, err := strconv.Atoi(strings.TrimSpace(string(pid)))
+	if err != nil {
+		return nil
+	}
+	return storetest.PidCPU(n)
+}
+
+// BenchmarkPerStock measures the per-stock reads (basic, K-lines) on the
+// demo market; see storetest.BenchPerStock.
+func BenchmarkPerStock(b *testing.B) {
+	storetest.BenchPerStock(b, openDemo(b), serverCPU())
 }

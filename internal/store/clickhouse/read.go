@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/stockdatasource/stockd/internal/market"
 )
@@ -214,22 +215,35 @@ func (s *Store) HotETFs(ctx context.Context, date time.Time, sortBy string, limi
 	return out, nil
 }
 
-const barColumns = "trade_date, open, high, low, close, pre_close, change, pct_chg, vol, amount"
+const barColumns = "trade_date, " + barValueColumns
 
-// newestBarsPerDay selects barColumns of one code in a date range (three
-// parameters: ts_code, from, to) from a bar table, one row per day: the row
-// of the newest version, taken as one tuple so its columns always come from
-// the same version.
-func newestBarsPerDay(table string) string {
-	return `SELECT trade_date, r.1 AS open, r.2 AS high, r.3 AS low, r.4 AS close, r.5 AS pre_close,
-				r.6 AS change, r.7 AS pct_chg, r.8 AS vol, r.9 AS amount
-			FROM (
-				SELECT trade_date,
-					argMax((open, high, low, close, pre_close, change, pct_chg, vol, amount), version) AS r
-				FROM ` + table + `
-				PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
-				GROUP BY trade_date
-			)`
+// The per-stock reads below use the tables of migration 4
+// (perStockMigration): the newest row of a code from the *_latest tables,
+// a code's history from the *_by_code tables. Neither needs FINAL: the
+// newest row is an argMax state by (trade_date, version), and a history
+// collapses re-loaded rows with argMax(row, version) per day, the newest
+// version as FINAL would keep, taken as one tuple so its columns always come
+// from the same version.
+
+// latestBar is the code's newest bar from source (daily, etf_daily or
+// index_daily), nil when it has none.
+func (s *Store) latestBar(ctx context.Context, source, tsCode string) (*market.DailyBar, error) {
+	b := market.DailyBar{TSCode: tsCode}
+	err := scanBar(s.conn.QueryRow(ctx, `
+		SELECT b.1, b.2, b.3, b.4, b.5, b.6, b.7, b.8, b.9, b.10
+		FROM (
+			SELECT argMaxMerge(bar) AS b
+			FROM bars_latest
+			PREWHERE ts_code = ? AND source = ?
+			GROUP BY ts_code
+		)`, tsCode, source), &b)
+	if errors.Is(err, errNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.connErr(fmt.Errorf("latest %s bar of %s: %w", source, tsCode, err))
+	}
+	return &b, nil
 }
 
 // scanBar reads the barColumns of a row.
@@ -242,49 +256,46 @@ func scanBar(row driver.Row, b *market.DailyBar) error {
 	return nil
 }
 
-// latestBar is the code's newest bar in table, nil when it has none. The
-// newest date is found first without FINAL (a duplicate has the same date),
-// so the FINAL read touches one granule range of one partition instead of
-// one per month.
-func (s *Store) latestBar(ctx context.Context, table, tsCode string) (*market.DailyBar, error) {
-	b := market.DailyBar{TSCode: tsCode}
-	err := scanBar(s.conn.QueryRow(ctx, `
-		SELECT `+barColumns+`
-		FROM `+table+` FINAL
-		PREWHERE ts_code = ? AND trade_date = (
-			SELECT max(trade_date) FROM `+table+` PREWHERE ts_code = ?
-		)`, tsCode, tsCode), &b)
-	if errors.Is(err, errNoRows) {
-		return nil, nil
+// withLatest runs the lookup of a code's reference row and the lookups of
+// its newest rows at once: each is one small query, so the answer takes as
+// long as the slowest of them rather than their sum.
+func withLatest(ctx context.Context, lookup func() error, latest ...func(ctx context.Context) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, fn := range latest {
+		g.Go(func() error { return fn(gctx) })
 	}
-	if err != nil {
-		return nil, s.connErr(fmt.Errorf("latest %s bar of %s: %w", table, tsCode, err))
-	}
-	return &b, nil
+	err := lookup()
+	return errors.Join(err, g.Wait())
 }
 
 // Stock returns one stock with its latest bar and valuation.
 func (s *Store) Stock(ctx context.Context, tsCode string) (market.StockInfo, error) {
 	var info market.StockInfo
 	st := &info.Stock
-	err := s.conn.QueryRow(ctx, `
-		SELECT ts_code, symbol, name, area, industry, market, exchange, list_date, delist_date,
-			list_status, synthetic
-		FROM stock_basic FINAL
-		WHERE ts_code = ?`, tsCode).Scan(&st.TSCode, &st.Symbol, &st.Name, &st.Area, &st.Industry,
-		&st.Market, &st.Exchange, &st.ListDate, &st.DelistDate, &st.ListStatus, &st.Synthetic)
-	if errors.Is(err, errNoRows) {
-		return info, fmt.Errorf("stock %s: %w", tsCode, market.ErrNotFound)
-	}
+	err := withLatest(ctx, func() error {
+		err := s.conn.QueryRow(ctx, `
+			SELECT ts_code, symbol, name, area, industry, market, exchange, list_date, delist_date,
+				list_status, synthetic
+			FROM stock_basic FINAL
+			PREWHERE ts_code = ?`, tsCode).Scan(&st.TSCode, &st.Symbol, &st.Name, &st.Area, &st.Industry,
+			&st.Market, &st.Exchange, &st.ListDate, &st.DelistDate, &st.ListStatus, &st.Synthetic)
+		if errors.Is(err, errNoRows) {
+			return fmt.Errorf("stock %s: %w", tsCode, market.ErrNotFound)
+		}
+		if err != nil {
+			return s.connErr(fmt.Errorf("stock %s: %w", tsCode, err))
+		}
+		st.ListDate, st.DelistDate = fromDate(st.ListDate), fromDate(st.DelistDate)
+		return nil
+	}, func(ctx context.Context) (err error) {
+		info.Latest, err = s.latestBar(ctx, "daily", tsCode)
+		return err
+	}, func(ctx context.Context) (err error) {
+		info.LatestBasic, err = s.latestBasic(ctx, tsCode)
+		return err
+	})
 	if err != nil {
-		return info, s.connErr(fmt.Errorf("stock %s: %w", tsCode, err))
-	}
-	st.ListDate, st.DelistDate = fromDate(st.ListDate), fromDate(st.DelistDate)
-	if info.Latest, err = s.latestBar(ctx, "daily", tsCode); err != nil {
-		return info, err
-	}
-	if info.LatestBasic, err = s.latestBasic(ctx, tsCode); err != nil {
-		return info, err
+		return market.StockInfo{}, err
 	}
 	return info, nil
 }
@@ -292,12 +303,13 @@ func (s *Store) Stock(ctx context.Context, tsCode string) (market.StockInfo, err
 func (s *Store) latestBasic(ctx context.Context, tsCode string) (*market.DailyBasic, error) {
 	b := market.DailyBasic{TSCode: tsCode}
 	err := s.conn.QueryRow(ctx, `
-		SELECT trade_date, close, turnover_rate, volume_ratio, pe, pe_ttm, pb, ps, dv_ratio,
-			total_share, float_share, total_mv, circ_mv
-		FROM daily_basic FINAL
-		PREWHERE ts_code = ? AND trade_date = (
-			SELECT max(trade_date) FROM daily_basic PREWHERE ts_code = ?
-		)`, tsCode, tsCode).Scan(&b.TradeDate, &b.Close, &b.TurnoverRate, &b.VolumeRatio, &b.PE, &b.PETTM,
+		SELECT b.1, `+basicValues("b")+`
+		FROM (
+			SELECT argMaxMerge(basic) AS b
+			FROM daily_basic_latest
+			PREWHERE ts_code = ?
+			GROUP BY ts_code
+		)`, tsCode).Scan(&b.TradeDate, &b.Close, &b.TurnoverRate, &b.VolumeRatio, &b.PE, &b.PETTM,
 		&b.PB, &b.PS, &b.DvRatio, &b.TotalShare, &b.FloatShare, &b.TotalMV, &b.CircMV)
 	if errors.Is(err, errNoRows) {
 		return nil, nil
@@ -313,20 +325,26 @@ func (s *Store) latestBasic(ctx context.Context, tsCode string) (*market.DailyBa
 func (s *Store) ETF(ctx context.Context, tsCode string) (market.ETFInfo, error) {
 	var info market.ETFInfo
 	e := &info.ETF
-	err := s.conn.QueryRow(ctx, `
-		SELECT ts_code, name, index_code, index_name, exchange, mgr_name, list_date, list_status, synthetic
-		FROM etf_basic FINAL
-		WHERE ts_code = ?`, tsCode).Scan(&e.TSCode, &e.Name, &e.IndexCode, &e.IndexName, &e.Exchange,
-		&e.MgrName, &e.ListDate, &e.ListStatus, &e.Synthetic)
-	if errors.Is(err, errNoRows) {
-		return info, fmt.Errorf("etf %s: %w", tsCode, market.ErrNotFound)
-	}
+	err := withLatest(ctx, func() error {
+		err := s.conn.QueryRow(ctx, `
+			SELECT ts_code, name, index_code, index_name, exchange, mgr_name, list_date, list_status, synthetic
+			FROM etf_basic FINAL
+			PREWHERE ts_code = ?`, tsCode).Scan(&e.TSCode, &e.Name, &e.IndexCode, &e.IndexName, &e.Exchange,
+			&e.MgrName, &e.ListDate, &e.ListStatus, &e.Synthetic)
+		if errors.Is(err, errNoRows) {
+			return fmt.Errorf("etf %s: %w", tsCode, market.ErrNotFound)
+		}
+		if err != nil {
+			return s.connErr(fmt.Errorf("etf %s: %w", tsCode, err))
+		}
+		e.ListDate = fromDate(e.ListDate)
+		return nil
+	}, func(ctx context.Context) (err error) {
+		info.Latest, err = s.latestBar(ctx, "etf_daily", tsCode)
+		return err
+	})
 	if err != nil {
-		return info, s.connErr(fmt.Errorf("etf %s: %w", tsCode, err))
-	}
-	e.ListDate = fromDate(e.ListDate)
-	if info.Latest, err = s.latestBar(ctx, "etf_daily", tsCode); err != nil {
-		return info, err
+		return market.ETFInfo{}, err
 	}
 	return info, nil
 }
@@ -342,31 +360,28 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 		to = dateArg(end)
 	}
 	// A code is a stock, a fund or an index (000001.SH is an index,
-	// 000001.SZ a stock), so at most one part of the UNION has rows; the
-	// factor table is keyed by ts_code first.
-	//
-	// Duplicates left by re-loads are collapsed with GROUP BY trade_date and
-	// argMax(row, version), the newest version as FINAL would keep, but about
-	// twice as fast for one code across many monthly partitions: FINAL
-	// merges every column of every granule it touches on one thread. The row
-	// is taken as one tuple (newestBarsPerDay).
+	// 000001.SZ a stock), so its bars come from one source; grouping by
+	// source as well keeps the tables apart if a code were in two.
 	rows, err := s.conn.Query(ctx, `
 		SELECT `+barColumns+`, adj_factor
 		FROM (
-			`+newestBarsPerDay("daily")+`
-			UNION ALL
-			`+newestBarsPerDay("etf_daily")+`
-			UNION ALL
-			`+newestBarsPerDay("index_daily")+`
+			SELECT trade_date, r.1 AS open, r.2 AS high, r.3 AS low, r.4 AS close, r.5 AS pre_close,
+				r.6 AS change, r.7 AS pct_chg, r.8 AS vol, r.9 AS amount
+			FROM (
+				SELECT trade_date, argMax((`+barValueColumns+`), version) AS r
+				FROM bars_by_code
+				PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
+				GROUP BY trade_date, source
+			)
 		)
 		ANY LEFT JOIN (
 			SELECT trade_date, argMax(adj_factor, version) AS adj_factor
-			FROM adj_factor
+			FROM adj_factor_by_code
 			PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
 			GROUP BY trade_date
 		) USING trade_date
 		ORDER BY trade_date`,
-		tsCode, from, to, tsCode, from, to, tsCode, from, to, tsCode, from, to)
+		tsCode, from, to, tsCode, from, to)
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("bars of %s: %w", tsCode, err))
 	}
@@ -382,7 +397,7 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 		out = append(out, b)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("bars of %s: %w", tsCode, err)
+		return nil, s.connErr(fmt.Errorf("bars of %s: %w", tsCode, err))
 	}
 	return out, nil
 }
@@ -394,11 +409,13 @@ func (s *Store) LatestAdjFactor(ctx context.Context, tsCode string) (time.Time, 
 		f float64
 	)
 	err := s.conn.QueryRow(ctx, `
-		SELECT trade_date, adj_factor
-		FROM adj_factor FINAL
-		PREWHERE ts_code = ? AND trade_date = (
-			SELECT max(trade_date) FROM adj_factor PREWHERE ts_code = ?
-		)`, tsCode, tsCode).Scan(&d, &f)
+		SELECT f.1, f.2
+		FROM (
+			SELECT argMaxMerge(factor) AS f
+			FROM adj_factor_latest
+			PREWHERE ts_code = ?
+			GROUP BY ts_code
+		)`, tsCode).Scan(&d, &f)
 	if errors.Is(err, errNoRows) {
 		return time.Time{}, 0, fmt.Errorf("adj factor of %s: %w", tsCode, market.ErrNoData)
 	}
