@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -62,6 +63,9 @@ type Store struct {
 
 	mu          sync.Mutex
 	lastVersion uint64
+
+	// host is the index in addrs of the host connections are opened on.
+	host atomic.Int32
 
 	// refs keeps stock_basic and namechange for the day reads.
 	refs market.RefCache
@@ -131,9 +135,7 @@ func (s *Store) connect(database string) (driver.Conn, error) {
 		},
 		DialTimeout:     5 * time.Second,
 		ConnMaxLifetime: time.Hour,
-		// In order: every process prefers the first host, so in a cluster
-		// a process reads its own writes from the replica that took them.
-		ConnOpenStrategy: ch.ConnOpenInOrder,
+		DialStrategy:    s.dialSticky,
 		ClientInfo: ch.ClientInfo{
 			Products: []struct{ Name, Version string }{{Name: "stockd"}},
 		},
@@ -160,6 +162,26 @@ func (s *Store) connect(database string) (driver.Conn, error) {
 		return failover{conn}, nil
 	}
 	return conn, nil
+}
+
+// dialSticky opens a connection on the host the last one was opened on,
+// else on the next host that answers, in the order configured. A process
+// thus talks to one host at a time — the first while it is up — and so
+// reads its own writes from the replica that took them; after a failover it
+// stays on the host it moved to rather than going back to a restarted
+// replica that may still be catching up.
+func (s *Store) dialSticky(ctx context.Context, _ int, opt *ch.Options, dial ch.Dial) (ch.DialResult, error) {
+	start := int(s.host.Load())
+	var err error
+	for i := range opt.Addr {
+		n := (start + i) % len(opt.Addr)
+		var r ch.DialResult
+		if r, err = dial(ctx, opt.Addr[n], opt); err == nil {
+			s.host.Store(int32(n))
+			return r, nil
+		}
+	}
+	return ch.DialResult{}, err
 }
 
 // maxReplicaDelay is max_replica_delay_for_distributed_queries in cluster

@@ -13,19 +13,23 @@ import (
 )
 
 // Client-side failover. With several hosts in Options.Addr the driver opens
-// each new connection on the first host that accepts it, and drops a pooled
-// connection whose server has gone. What it cannot do is save the query
-// that was running when the server died: that one fails with a broken
-// connection. failover runs such a query again, on a fresh connection, so
-// a reader sees no error when a replica dies under it. Every read is safe
-// to repeat; so is every write (a repeated INSERT carries the same rows
-// with the same versions, which reads collapse), and the store's inserts
-// are repeated the same way (Store.insert).
+// each new connection on a host that accepts it (dialSticky), and drops a
+// pooled connection whose server has gone. What it cannot do is save the
+// query that was running when the server died: that one fails with a
+// broken connection. So with several hosts the store runs such a query
+// again, on a fresh connection, and a reader sees no error when a replica
+// dies under it:
 //
-// A query is repeated only before it has handed out a row: a result that
-// breaks half way is an error for the caller, as repeating it would hand
-// out rows twice. Our answers are one block (up to 65,536 rows), sent in one
-// piece, so in practice the break comes before the first row.
+//   - a single-row read (QueryRow) and a statement (Exec) are repeated by
+//     the failover connection;
+//   - a read of several rows is repeated whole, from its first row, by
+//     queryAll (or Store.retry around a read made of several queries):
+//     a result can break after some of its rows were handed out, so the
+//     rows must be collected afresh;
+//   - an insert is sent again by Store.insert: the same rows with the same
+//     versions, which reads collapse should the first copy have arrived.
+//
+// Every read is safe to repeat, and so is every write.
 
 // failoverAttempts bounds the tries of one query: the first, then one per
 // pooled connection that may still point at the dead server (the pool
@@ -72,8 +76,9 @@ func retry(ctx context.Context, fn func() error) error {
 	return err
 }
 
-// failover is a driver.Conn on several hosts that repeats queries cut off
-// by a lost connection.
+// failover is a driver.Conn on several hosts that repeats single-row reads
+// and statements cut off by a lost connection, and a query whose first
+// answer is a lost connection.
 type failover struct {
 	driver.Conn
 }
@@ -89,61 +94,11 @@ func (f failover) Query(ctx context.Context, query string, args ...any) (driver.
 		rows, err = f.Conn.Query(ctx, query, args...)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &failoverRows{Rows: rows, again: func() (driver.Rows, error) { return f.Conn.Query(ctx, query, args...) }, ctx: ctx}, nil
+	return rows, err
 }
 
 func (f failover) QueryRow(ctx context.Context, query string, args ...any) driver.Row {
 	return &failoverRow{run: func() driver.Row { return f.Conn.QueryRow(ctx, query, args...) }, ctx: ctx}
-}
-
-// failoverRows repeats its query while it has handed out no row.
-type failoverRows struct {
-	driver.Rows
-	again  func() (driver.Rows, error)
-	ctx    context.Context
-	handed bool
-	tries  int
-	err    error
-}
-
-func (r *failoverRows) Next() bool {
-	for {
-		if r.Rows.Next() {
-			r.handed = true
-			return true
-		}
-		err := r.Rows.Err()
-		if r.handed || !brokenConn(err) || r.tries >= failoverAttempts-1 {
-			return false
-		}
-		r.tries++
-		r.Rows.Close()
-		select {
-		case <-r.ctx.Done():
-			r.err = err
-			return false
-		case <-time.After(failoverPause * time.Duration(r.tries)):
-		}
-		rows, qerr := r.again()
-		if qerr != nil {
-			if !brokenConn(qerr) {
-				r.err = qerr
-				return false
-			}
-			continue // the failed query is the next try
-		}
-		r.Rows = rows
-	}
-}
-
-func (r *failoverRows) Err() error {
-	if r.err != nil {
-		return r.err
-	}
-	return r.Rows.Err()
 }
 
 // failoverRow runs its query when scanned, as many times as retry allows.
@@ -163,4 +118,37 @@ func (r *failoverRow) Scan(dest ...any) error {
 func (r *failoverRow) ScanStruct(dest any) error {
 	r.err = retry(r.ctx, func() error { return r.run().ScanStruct(dest) })
 	return r.err
+}
+
+// retry is the package's retry when the store has several hosts, and a
+// single try otherwise (one server: nowhere else to go).
+func (s *Store) retry(ctx context.Context, fn func() error) error {
+	if len(s.addrs) > 1 {
+		return retry(ctx, fn)
+	}
+	return fn()
+}
+
+// queryAll runs query and scans every row into a new T with scan. With
+// several hosts a result cut off by a lost connection is read again, whole.
+// Errors are the driver's; callers name the read.
+func queryAll[T any](ctx context.Context, s *Store, query string, args []any, scan func(rows driver.Rows, v *T) error) ([]T, error) {
+	var out []T
+	err := s.retry(ctx, func() error {
+		out = nil
+		rows, err := s.conn.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v T
+			if err := scan(rows, &v); err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	return out, err
 }

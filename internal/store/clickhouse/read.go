@@ -93,21 +93,13 @@ func (s *Store) OpenDays(ctx context.Context, date time.Time, n int) ([]time.Tim
 }
 
 func (s *Store) dates(ctx context.Context, what, query string, args ...any) ([]time.Time, error) {
-	rows, err := s.conn.Query(ctx, query, args...)
+	out, err := queryAll(ctx, s, query, args, func(rows driver.Rows, d *time.Time) error {
+		err := rows.Scan(d)
+		*d = fromDate(*d)
+		return err
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("%s: %w", what, err))
-	}
-	defer rows.Close()
-	var out []time.Time
-	for rows.Next() {
-		var d time.Time
-		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, fromDate(d))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }
@@ -135,7 +127,7 @@ func (s *Store) HotStocks(ctx context.Context, date time.Time, sortBy string, li
 		return nil, nil
 	}
 	day := dateArg(date)
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT ts_code, name, industry, close, pct_chg, amount, vol, turnover_rate, circ_mv, synthetic
 		FROM (
 			SELECT ts_code, close, pct_chg, amount, vol, name, industry, synthetic
@@ -155,22 +147,12 @@ func (s *Store) HotStocks(ctx context.Context, date time.Time, sortBy string, li
 			PREWHERE trade_date = ?
 		) USING ts_code
 		ORDER BY `+order+`
-		LIMIT ?`, day, day, limit)
+		LIMIT ?`, []any{day, day, limit}, func(rows driver.Rows, h *market.HotStock) error {
+		return rows.Scan(&h.TSCode, &h.Name, &h.Industry, &h.Close, &h.PctChg, &h.Amount, &h.Vol,
+			&h.TurnoverRate, &h.CircMV, &h.Synthetic)
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("hot stocks: %w", err))
-	}
-	defer rows.Close()
-	var out []market.HotStock
-	for rows.Next() {
-		var h market.HotStock
-		if err := rows.Scan(&h.TSCode, &h.Name, &h.Industry, &h.Close, &h.PctChg, &h.Amount, &h.Vol,
-			&h.TurnoverRate, &h.CircMV, &h.Synthetic); err != nil {
-			return nil, fmt.Errorf("hot stocks: %w", err)
-		}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("hot stocks: %w", err)
 	}
 	return out, nil
 }
@@ -184,7 +166,7 @@ func (s *Store) HotETFs(ctx context.Context, date time.Time, sortBy string, limi
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT ts_code, name, close, pct_chg, amount, vol, synthetic
 		FROM (
 			SELECT ts_code, close, pct_chg, amount, vol
@@ -196,21 +178,11 @@ func (s *Store) HotETFs(ctx context.Context, date time.Time, sortBy string, limi
 			FROM etf_basic FINAL
 		) USING ts_code
 		ORDER BY `+order+`
-		LIMIT ?`, dateArg(date), limit)
+		LIMIT ?`, []any{dateArg(date), limit}, func(rows driver.Rows, h *market.HotETF) error {
+		return rows.Scan(&h.TSCode, &h.Name, &h.Close, &h.PctChg, &h.Amount, &h.Vol, &h.Synthetic)
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("hot etfs: %w", err))
-	}
-	defer rows.Close()
-	var out []market.HotETF
-	for rows.Next() {
-		var h market.HotETF
-		if err := rows.Scan(&h.TSCode, &h.Name, &h.Close, &h.PctChg, &h.Amount, &h.Vol, &h.Synthetic); err != nil {
-			return nil, fmt.Errorf("hot etfs: %w", err)
-		}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("hot etfs: %w", err)
 	}
 	return out, nil
 }
@@ -362,7 +334,7 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 	// A code is a stock, a fund or an index (000001.SH is an index,
 	// 000001.SZ a stock), so its bars come from one source; grouping by
 	// source as well keeps the tables apart if a code were in two.
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT `+barColumns+`, adj_factor
 		FROM (
 			SELECT trade_date, r.1 AS open, r.2 AS high, r.3 AS low, r.4 AS close, r.5 AS pre_close,
@@ -381,22 +353,14 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 			GROUP BY trade_date
 		) USING trade_date
 		ORDER BY trade_date`,
-		tsCode, from, to, tsCode, from, to)
+		[]any{tsCode, from, to, tsCode, from, to}, func(rows driver.Rows, b *market.AdjBar) error {
+			b.TSCode = tsCode
+			err := rows.Scan(&b.TradeDate, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.Change,
+				&b.PctChg, &b.Vol, &b.Amount, &b.AdjFactor)
+			b.TradeDate = fromDate(b.TradeDate)
+			return err
+		})
 	if err != nil {
-		return nil, s.connErr(fmt.Errorf("bars of %s: %w", tsCode, err))
-	}
-	defer rows.Close()
-	var out []market.AdjBar
-	for rows.Next() {
-		b := market.AdjBar{DailyBar: market.DailyBar{TSCode: tsCode}}
-		if err := rows.Scan(&b.TradeDate, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.Change,
-			&b.PctChg, &b.Vol, &b.Amount, &b.AdjFactor); err != nil {
-			return nil, fmt.Errorf("bars of %s: %w", tsCode, err)
-		}
-		b.TradeDate = fromDate(b.TradeDate)
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.connErr(fmt.Errorf("bars of %s: %w", tsCode, err))
 	}
 	return out, nil
@@ -433,7 +397,7 @@ func (s *Store) Search(ctx context.Context, q string, limit int) ([]market.Searc
 	if q == "" || limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT ts_code, name, industry, kind
 		FROM (
 			SELECT ts_code, name, industry, 'stock' AS kind
@@ -447,25 +411,14 @@ func (s *Store) Search(ctx context.Context, q string, limit int) ([]market.Searc
 		)
 		WHERE position(ts_code, ?) = 1 OR position(name, ?) > 0
 		ORDER BY position(ts_code, ?) = 1 DESC, ts_code
-		LIMIT ?`, q, q, q, limit)
+		LIMIT ?`, []any{q, q, q, limit}, func(rows driver.Rows, h *market.SearchHit) error {
+		var kind string
+		err := rows.Scan(&h.TSCode, &h.Name, &h.Industry, &kind)
+		h.Kind = market.Kind(kind)
+		return err
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("search %q: %w", q, err))
-	}
-	defer rows.Close()
-	var out []market.SearchHit
-	for rows.Next() {
-		var (
-			h    market.SearchHit
-			kind string
-		)
-		if err := rows.Scan(&h.TSCode, &h.Name, &h.Industry, &kind); err != nil {
-			return nil, fmt.Errorf("search %q: %w", q, err)
-		}
-		h.Kind = market.Kind(kind)
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search %q: %w", q, err)
 	}
 	return out, nil
 }
@@ -484,24 +437,19 @@ func (s *Store) Counts(ctx context.Context) (map[string]int64, error) {
 		parts = append(parts, "SELECT '"+t+"' AS table_name, count() AS n FROM "+t+" FINAL")
 	}
 	parts = append(parts, "SELECT 'workflows' AS table_name, countIf(deleted = 0) AS n FROM workflows FINAL")
-	rows, err := s.conn.Query(ctx, strings.Join(parts, "\nUNION ALL\n"))
+	type count struct {
+		table string
+		n     uint64
+	}
+	counts, err := queryAll(ctx, s, strings.Join(parts, "\nUNION ALL\n"), nil, func(rows driver.Rows, c *count) error {
+		return rows.Scan(&c.table, &c.n)
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("counts: %w", err))
 	}
-	defer rows.Close()
-	out := make(map[string]int64, len(parts))
-	for rows.Next() {
-		var (
-			table string
-			n     uint64
-		)
-		if err := rows.Scan(&table, &n); err != nil {
-			return nil, fmt.Errorf("counts: %w", err)
-		}
-		out[table] = int64(n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("counts: %w", err)
+	out := make(map[string]int64, len(counts))
+	for _, c := range counts {
+		out[c.table] = int64(c.n)
 	}
 	return out, nil
 }
