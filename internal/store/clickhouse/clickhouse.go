@@ -4,12 +4,32 @@
 // Every table is a ReplacingMergeTree whose version column is the write time
 // in nanoseconds, so re-ingesting a row replaces it. Until ClickHouse merges
 // the parts both copies exist on disk; every read therefore uses FINAL (or an
-// aggregate that does not care about duplicates) so that answers never
-// double-count.
+// aggregate that does not care about duplicates, or argMax by version) so
+// that answers never double-count.
+//
+// The bar tables are partitioned by month and ordered (ts_code,
+// trade_date), which suits the whole-market day reads. One code's reads
+// (basic info, K-lines) have tables of their own, kept by materialized
+// views on every insert: bars_by_code and adj_factor_by_code hold the same
+// rows in code order without partitions, and the *_latest tables hold each
+// code's newest row (migrate.go, perStockMigration).
+//
+// One server is the default. With Options.Cluster the same migrations build
+// a replicated, sharded schema on a ClickHouse cluster: each statement is
+// rewritten by cluster.go, so a table added by a later migration needs
+// nothing of its own. Write it as for one server — CREATE TABLE IF NOT
+// EXISTS t (…) ENGINE = ReplacingMergeTree(version) …, with a ts_code column
+// if its rows belong to a code — and in cluster mode it becomes a
+// replicated local table (sharded by ts_code behind a Distributed table
+// named t, or replicated on every host when it has no ts_code). Views,
+// ALTER … COLUMN and INSERT … SELECT backfills are rewritten too; any other
+// statement is refused by TestOnClusterCoversEveryMigration. Several hosts
+// in Options.Addr give client-side failover (failover.go).
 //
 // The SQL runs on ClickHouse 18.16 (what the tests start) and 25.8 (what
 // production runs): no window functions, no {p:Type} parameters, no
-// LowCardinality, no DateTime64, inserts with explicit column lists.
+// LowCardinality, no DateTime64, inserts with explicit column lists, no NULL
+// inside an aggregate state's tuple (18.16 garbles it).
 package clickhouse
 
 import (

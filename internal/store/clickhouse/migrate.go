@@ -235,14 +235,17 @@ const (
 // already stored:
 //
 //   - bars_by_code: every row of daily, etf_daily and index_daily (source
-//     names the table), unpartitioned and ordered (ts_code, trade_date), so
-//     a code's whole history is one or two granules per part;
-//     adj_factor_by_code likewise for the factors. Same rows, same
-//     versions: reads collapse re-loads with argMax(row, version) per day.
+//     names the table), unpartitioned and ordered (ts_code, trade_date) in
+//     granules of 256 rows, so a year of one code is about one granule per
+//     part (8,192 rows per granule read 30 times as many rows and took
+//     twice as long); adj_factor_by_code likewise for the factors. Same
+//     rows, same versions: reads collapse re-loads with argMax(row,
+//     version) per day.
 //   - bars_latest, adj_factor_latest, daily_basic_latest: the newest row of
 //     each code as an argMax state by (trade_date, version), which merges
-//     keep exact, so "the newest bar" is one small granule (256 rows: the
-//     states are wide) instead of a scan of every partition.
+//     keep exact, so "the newest bar" is one granule of 256 rows (the
+//     states are wide: a whole 5,000-row table in one granule took 7 ms)
+//     instead of a scan of every partition.
 //
 // The view is created before its backfill, so rows written meanwhile are
 // not missed; a row that arrives both ways is a duplicate with the same
@@ -265,7 +268,8 @@ func perStockMigration() migration {
 			amount     Float64,
 			version    UInt64
 		) ENGINE = ReplacingMergeTree(version)
-		ORDER BY (ts_code, trade_date, source)`,
+		ORDER BY (ts_code, trade_date, source)
+		SETTINGS index_granularity = 256`,
 
 		`CREATE TABLE IF NOT EXISTS adj_factor_by_code (
 			ts_code    String,
@@ -273,7 +277,8 @@ func perStockMigration() migration {
 			adj_factor Float64,
 			version    UInt64
 		) ENGINE = ReplacingMergeTree(version)
-		ORDER BY (ts_code, trade_date)`,
+		ORDER BY (ts_code, trade_date)
+		SETTINGS index_granularity = 256`,
 
 		`CREATE TABLE IF NOT EXISTS bars_latest (
 			ts_code String,

@@ -187,8 +187,6 @@ func (s *Store) HotETFs(ctx context.Context, date time.Time, sortBy string, limi
 	return out, nil
 }
 
-const barColumns = "trade_date, " + barValueColumns
-
 // The per-stock reads below use the tables of migration 4
 // (perStockMigration): the newest row of a code from the *_latest tables,
 // a code's history from the *_by_code tables. Neither needs FINAL: the
@@ -218,7 +216,7 @@ func (s *Store) latestBar(ctx context.Context, source, tsCode string) (*market.D
 	return &b, nil
 }
 
-// scanBar reads the barColumns of a row.
+// scanBar reads trade_date and the barValueColumns of a row.
 func scanBar(row driver.Row, b *market.DailyBar) error {
 	if err := row.Scan(&b.TradeDate, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.Change,
 		&b.PctChg, &b.Vol, &b.Amount); err != nil {
@@ -333,37 +331,56 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 	}
 	// A code is a stock, a fund or an index (000001.SH is an index,
 	// 000001.SZ a stock), so its bars come from one source; grouping by
-	// source as well keeps the tables apart if a code were in two.
-	out, err := queryAll(ctx, s, `
-		SELECT `+barColumns+`, adj_factor
-		FROM (
-			SELECT trade_date, r.1 AS open, r.2 AS high, r.3 AS low, r.4 AS close, r.5 AS pre_close,
-				r.6 AS change, r.7 AS pct_chg, r.8 AS vol, r.9 AS amount
+	// source as well keeps the tables apart if a code were in two. The bars
+	// and the factors are read at once and joined here by date: 18.16's
+	// JOIN of the two costs more than both reads.
+	var (
+		bars    []market.AdjBar
+		factors []market.AdjFactor
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		bars, err = queryAll(gctx, s, `
+			SELECT trade_date, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9
 			FROM (
 				SELECT trade_date, argMax((`+barValueColumns+`), version) AS r
 				FROM bars_by_code
 				PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
 				GROUP BY trade_date, source
 			)
-		)
-		ANY LEFT JOIN (
-			SELECT trade_date, argMax(adj_factor, version) AS adj_factor
+			ORDER BY trade_date`, []any{tsCode, from, to}, func(rows driver.Rows, b *market.AdjBar) error {
+			b.TSCode = tsCode
+			return scanBar(rows, &b.DailyBar)
+		})
+		return err
+	})
+	g.Go(func() (err error) {
+		factors, err = queryAll(gctx, s, `
+			SELECT trade_date, argMax(adj_factor, version)
 			FROM adj_factor_by_code
 			PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
 			GROUP BY trade_date
-		) USING trade_date
-		ORDER BY trade_date`,
-		[]any{tsCode, from, to, tsCode, from, to}, func(rows driver.Rows, b *market.AdjBar) error {
-			b.TSCode = tsCode
-			err := rows.Scan(&b.TradeDate, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.Change,
-				&b.PctChg, &b.Vol, &b.Amount, &b.AdjFactor)
-			b.TradeDate = fromDate(b.TradeDate)
+			ORDER BY trade_date`, []any{tsCode, from, to}, func(rows driver.Rows, f *market.AdjFactor) error {
+			err := rows.Scan(&f.TradeDate, &f.Factor)
+			f.TradeDate = fromDate(f.TradeDate)
 			return err
 		})
-	if err != nil {
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, s.connErr(fmt.Errorf("bars of %s: %w", tsCode, err))
 	}
-	return out, nil
+	// Both are in date order: one walk gives each bar its day's factor.
+	k := 0
+	for i := range bars {
+		for k < len(factors) && factors[k].TradeDate.Before(bars[i].TradeDate) {
+			k++
+		}
+		if k < len(factors) && factors[k].TradeDate.Equal(bars[i].TradeDate) {
+			bars[i].AdjFactor = factors[k].Factor
+		}
+	}
+	return bars, nil
 }
 
 // LatestAdjFactor is the code's factor on its newest day with one.
