@@ -12,7 +12,7 @@
 #   scripts/clickhouse-cluster.sh start-replica N   # start replica N again on its data
 #   scripts/clickhouse-cluster.sh stop
 #
-# Ports: TEST_CLICKHOUSE_CLUSTER_PORT (default 19400) is ZooKeeper's client
+# Ports: TEST_CLICKHOUSE_CLUSTER_PORT (default 19240) is ZooKeeper's client
 # port; replica N listens on base+10N+1 (native), base+10N+2 (HTTP) and
 # base+10N+3 (interserver, where replicas fetch parts from each other).
 # State (data, logs, configs, pid files) lives in TEST_CLICKHOUSE_CLUSTER_DIR
@@ -26,7 +26,7 @@
 # 30 s) so a killed replica's session ends, and it can rejoin, soon.
 set -euo pipefail
 
-BASE=${TEST_CLICKHOUSE_CLUSTER_PORT:-19400}
+BASE=${TEST_CLICKHOUSE_CLUSTER_PORT:-19240}
 STATE=${TEST_CLICKHOUSE_CLUSTER_DIR:-${TEST_SERVICES_DIR:-${TMPDIR:-/tmp}/stockd-test-services}-chcluster}
 CLUSTER=${TEST_CLICKHOUSE_CLUSTER_NAME:-stockd_test}
 ZK_PORT=$BASE

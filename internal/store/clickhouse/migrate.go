@@ -214,6 +214,31 @@ var migrations = []migration{
 		PARTITION BY toYYYYMM(trade_date)
 		ORDER BY (ts_code, trade_date)`,
 	}},
+	// Workflow runs: written when a run starts and again when it ends, so
+	// reads take the newest version with FINAL. A run never changes its
+	// workflow, so the key (workflow_id, id) collapses the versions of an
+	// id as id alone would, and a workflow's history is one key range.
+	// Times are Unix milliseconds (no DateTime64 in 18.16); 0 = not yet.
+	{4, "runs", []string{
+		`CREATE TABLE IF NOT EXISTS runs (
+			id            String,
+			workflow_id   String,
+			status        String,
+			model         String,
+			instance      String,
+			started_at    UInt64,
+			finished_at   UInt64,
+			latency_ms    UInt64,
+			input_tokens  UInt64,
+			output_tokens UInt64,
+			trace_id      String,
+			error_code    String,
+			variables     String,
+			doc           String,
+			version       UInt64
+		) ENGINE = ReplacingMergeTree(version)
+		ORDER BY (workflow_id, id)`,
+	}},
 	// One code's reads (basic, K-lines) get tables of their own, kept by
 	// materialized views, so the bar tables keep the monthly partitions the
 	// whole-market day reads want. See perStockMigration.
@@ -226,7 +251,7 @@ const (
 	basicColumns    = "close, turnover_rate, volume_ratio, pe, pe_ttm, pb, ps, dv_ratio, total_share, float_share, total_mv, circ_mv"
 )
 
-// perStockMigration builds step 4. A code's rows in the bar tables are
+// perStockMigration builds step 5. A code's rows in the bar tables are
 // spread over every monthly partition (48 on the 5,000 × 1,000 demo), and
 // each partition costs a granule of 8,192 rows per column to read one code's
 // 21 rows; a coarser partitioning would instead make every day read scan a
@@ -317,7 +342,7 @@ func perStockMigration() migration {
 		"SELECT ts_code, argMaxState((trade_date, adj_factor), (trade_date, version)) AS factor FROM adj_factor GROUP BY ts_code")...)
 	stmts = append(stmts, derived("daily_basic_latest_mv", "daily_basic_latest", "ts_code, basic",
 		"SELECT ts_code, argMaxState("+basicTuple()+", (trade_date, version)) AS basic FROM daily_basic GROUP BY ts_code")...)
-	return migration{4, "per-stock tables", stmts}
+	return migration{5, "per-stock tables", stmts}
 }
 
 // basicTuple is the newest valuation as daily_basic_latest keeps it. 18.16

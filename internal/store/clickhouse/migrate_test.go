@@ -30,15 +30,16 @@ func openAt(t *testing.T, n int) *Store {
 }
 
 // TestPerStockMigrationKeepsRows writes a market under the schema of
-// migration 3 (bar tables only, no per-stock tables), some of it twice with
-// changed values, then applies migration 4: every per-stock read of the
+// migration 4 (what a release before the per-stock tables left behind: bar
+// tables and runs), some of it twice with changed values, then applies
+// migration 5: every per-stock read of the
 // migrated store must equal that of a store that had the new schema from
 // the start and got the same writes.
 func TestPerStockMigrationKeepsRows(t *testing.T) {
 	ctx := context.Background()
-	old, fresh := openAt(t, 3), openAt(t, 0)
+	old, fresh := openAt(t, 4), openAt(t, 0)
 	if ok, err := old.hasTable(ctx, "bars_by_code"); err != nil || ok {
-		t.Fatalf("bars_by_code before migration 4: %v, %v", ok, err)
+		t.Fatalf("bars_by_code before migration 5: %v, %v", ok, err)
 	}
 	opt := ingest.DemoOptions{Stocks: 40, ETFs: 4, Days: 60, Seed: 7, End: time.Date(2025, 12, 18, 0, 0, 0, 0, time.UTC)}
 	for _, st := range []*Store{old, fresh} {

@@ -187,7 +187,7 @@ func (s *Store) HotETFs(ctx context.Context, date time.Time, sortBy string, limi
 	return out, nil
 }
 
-// The per-stock reads below use the tables of migration 4
+// The per-stock reads below use the tables of migration 5
 // (perStockMigration): the newest row of a code from the *_latest tables,
 // a code's history from the *_by_code tables. Neither needs FINAL: the
 // newest row is an argMax state by (trade_date, version), and a history
