@@ -73,7 +73,7 @@ func TestConformance(t *testing.T) {
 }
 
 // rowCount counts the physical rows of a table, duplicates included.
-func rowCount(t *testing.T, st *Store, table string) uint64 {
+func rowCount(t testing.TB, st *Store, table string) uint64 {
 	t.Helper()
 	var n uint64
 	if err := st.conn.QueryRow(context.Background(), "SELECT count() FROM "+table).Scan(&n); err != nil {

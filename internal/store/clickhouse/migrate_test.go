@@ -86,43 +86,7 @@ func TestPerStockMigrationKeepsRows(t *testing.T) {
 	if n, want := rowCount(t, old, "adj_factor_by_code"), rowCount(t, old, "adj_factor"); n != want {
 		t.Errorf("adj_factor_by_code holds %d rows after the backfill, want %d", n, want)
 	}
-	same := func(what string, read func(st *Store) (any, error)) {
-		t.Helper()
-		want, err := read(fresh)
-		if err != nil {
-			t.Fatalf("%s on the fresh schema: %v", what, err)
-		}
-		got, err := read(old)
-		if err != nil {
-			t.Fatalf("%s on the migrated schema: %v", what, err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s after migration:\n got %+v\nwant %+v", what, got, want)
-		}
-	}
-	for _, code := range codes {
-		same("Stock("+code+")", func(st *Store) (any, error) { return st.Stock(ctx, code) })
-		same("Bars("+code+")", func(st *Store) (any, error) { return st.Bars(ctx, code, time.Time{}, time.Time{}) })
-		same("LatestAdjFactor("+code+")", func(st *Store) (any, error) {
-			d, f, err := st.LatestAdjFactor(ctx, code)
-			return [2]any{d, f}, err
-		})
-	}
-	etfs, err := fresh.HotETFs(ctx, opt.End, market.SortAmount, 50)
-	if err != nil || len(etfs) != opt.ETFs {
-		t.Fatalf("HotETFs = %d, %v", len(etfs), err)
-	}
-	for _, e := range etfs {
-		same("ETF("+e.TSCode+")", func(st *Store) (any, error) { return st.ETF(ctx, e.TSCode) })
-		same("Bars("+e.TSCode+")", func(st *Store) (any, error) { return st.Bars(ctx, e.TSCode, time.Time{}, time.Time{}) })
-	}
-	quotes, err := fresh.IndexQuotes(ctx, opt.End)
-	if err != nil || len(quotes) == 0 {
-		t.Fatalf("IndexQuotes = %d, %v", len(quotes), err)
-	}
-	for _, q := range quotes {
-		same("Index("+q.TSCode+")", func(st *Store) (any, error) { return st.Index(ctx, q.TSCode) })
-	}
+	sameReads(t, fresh, old, opt.End, "after migration")
 	if got, err := old.Bars(ctx, fixed.TSCode, fixed.TradeDate, fixed.TradeDate); err != nil || len(got) != 1 || got[0].Close != fixed.Close {
 		t.Errorf("Bars(%s) of the corrected day after migration = %+v, %v; want close %v", fixed.TSCode, got, err, fixed.Close)
 	}
@@ -133,5 +97,59 @@ func TestPerStockMigrationKeepsRows(t *testing.T) {
 	}
 	if d, f, err := old.LatestAdjFactor(ctx, codes[0]); err != nil || f != 3 || !d.Equal(next) {
 		t.Errorf("LatestAdjFactor(%s) after migration = %s %v, %v; want 3 on the last day", codes[0], d, f, err)
+	}
+}
+
+// sameReads checks that the reads of got answer as those of want: Counts,
+// the hot stocks of the day end, and every per-stock read (Stock, Bars,
+// LatestAdjFactor; ETF and Index with their bars) of each stock, ETF and
+// index with a bar that day.
+func sameReads(t *testing.T, want, got *Store, end time.Time, when string) {
+	t.Helper()
+	ctx := context.Background()
+	same := func(what string, read func(st *Store) (any, error)) {
+		t.Helper()
+		w, err := read(want)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		g, err := read(got)
+		if err != nil {
+			t.Fatalf("%s %s: %v", what, when, err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s %s:\n got %+v\nwant %+v", what, when, g, w)
+		}
+	}
+	same("Counts", func(st *Store) (any, error) { return st.Counts(ctx) })
+	same("HotStocks", func(st *Store) (any, error) { return st.HotStocks(ctx, end, market.SortPctChg, 20) })
+	day, err := want.DayBars(ctx, end)
+	if err != nil || len(day) == 0 {
+		t.Fatalf("DayBars = %d, %v", len(day), err)
+	}
+	for _, b := range day {
+		code := b.TSCode
+		same("Stock("+code+")", func(st *Store) (any, error) { return st.Stock(ctx, code) })
+		same("Bars("+code+")", func(st *Store) (any, error) { return st.Bars(ctx, code, time.Time{}, time.Time{}) })
+		same("LatestAdjFactor("+code+")", func(st *Store) (any, error) {
+			d, f, err := st.LatestAdjFactor(ctx, code)
+			return [2]any{d, f}, err
+		})
+	}
+	etfs, err := want.HotETFs(ctx, end, market.SortAmount, 50)
+	if err != nil || len(etfs) == 0 {
+		t.Fatalf("HotETFs = %d, %v", len(etfs), err)
+	}
+	for _, e := range etfs {
+		same("ETF("+e.TSCode+")", func(st *Store) (any, error) { return st.ETF(ctx, e.TSCode) })
+		same("Bars("+e.TSCode+")", func(st *Store) (any, error) { return st.Bars(ctx, e.TSCode, time.Time{}, time.Time{}) })
+	}
+	quotes, err := want.IndexQuotes(ctx, end)
+	if err != nil || len(quotes) == 0 {
+		t.Fatalf("IndexQuotes = %d, %v", len(quotes), err)
+	}
+	for _, q := range quotes {
+		same("Index("+q.TSCode+")", func(st *Store) (any, error) { return st.Index(ctx, q.TSCode) })
+		same("Bars("+q.TSCode+")", func(st *Store) (any, error) { return st.Bars(ctx, q.TSCode, time.Time{}, time.Time{}) })
 	}
 }
