@@ -12,6 +12,7 @@ step() { printf '\n==> %s\n' "$*"; }
 cleanup() {
 	[ -n "${STACK_DIR:-}" ] && scripts/local-stack.sh down >/dev/null 2>&1 || true
 	scripts/redis-topology.sh stop
+	scripts/clickhouse-cluster.sh stop
 	scripts/test-services.sh stop
 }
 
@@ -24,6 +25,9 @@ trap cleanup EXIT
 
 step "start Redis Sentinel and Redis Cluster topologies for the cache's fault tests"
 eval "$(scripts/redis-topology.sh start)"
+
+step "start a replicated ClickHouse (ZooKeeper + two replicas) for the store's cluster tests"
+eval "$(scripts/clickhouse-cluster.sh start)"
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))

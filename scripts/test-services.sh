@@ -17,7 +17,7 @@ CH_INTER=${TEST_CLICKHOUSE_INTERSERVER_PORT:-19009}
 REDIS_PORT=${TEST_REDIS_PORT:-16379}
 REDIS_PASSWORD=${TEST_REDIS_PASSWORD:-stockd-test}
 
-PACKAGES=(redis-server redis-sentinel redis-tools clickhouse-server clickhouse-client nginx chromium fonts-wqy-microhei wrk curl ca-certificates gettext-base jq time util-linux)
+PACKAGES=(redis-server redis-sentinel redis-tools clickhouse-server clickhouse-client zookeeper nginx chromium fonts-wqy-microhei wrk curl ca-certificates gettext-base jq time util-linux)
 
 log() { echo "test-services: $*" >&2; }
 

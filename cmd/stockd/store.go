@@ -3,8 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"strconv"
+	"strings"
 
 	"github.com/stockdatasource/stockd/internal/market"
 	"github.com/stockdatasource/stockd/internal/store/clickhouse"
@@ -21,10 +20,11 @@ func (a app) openStore(ctx context.Context) (market.Store, error) {
 	)
 	if cfg.UseClickHouse() {
 		st, err = clickhouse.Open(ctx, clickhouse.Options{
-			Addr:     net.JoinHostPort(cfg.ClickHouseHost, strconv.Itoa(cfg.ClickHousePort)),
+			Addr:     strings.Join(cfg.ClickHouseAddrs, ","),
 			User:     cfg.ClickHouseUser,
 			Password: cfg.ClickHousePassword,
 			Database: cfg.ClickHouseDatabase,
+			Cluster:  cfg.ClickHouseCluster,
 		})
 	} else {
 		st, err = sqlite.Open(ctx, cfg.SQLitePath)

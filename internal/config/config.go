@@ -20,12 +20,14 @@ type Config struct {
 	HTTPAddr string // HTTP_ADDR
 	WebDir   string // WEB_DIR
 
-	ClickHouseHost     string // CLICKHOUSE_HOST; empty selects the embedded store
-	ClickHousePort     int    // CLICKHOUSE_PORT
-	ClickHouseHTTPPort int    // CLICKHOUSE_HTTP_PORT
-	ClickHouseUser     string // CLICKHOUSE_USER
-	ClickHousePassword string // CLICKHOUSE_PASSWORD
-	ClickHouseDatabase string // CLICKHOUSE_DATABASE
+	ClickHouseHost     string   // CLICKHOUSE_HOST; empty selects the embedded store
+	ClickHouseAddrs    []string // CLICKHOUSE_HOST as host:port, one per host (several: client-side failover)
+	ClickHousePort     int      // CLICKHOUSE_PORT: the port of a host given without one
+	ClickHouseHTTPPort int      // CLICKHOUSE_HTTP_PORT
+	ClickHouseUser     string   // CLICKHOUSE_USER
+	ClickHousePassword string   // CLICKHOUSE_PASSWORD
+	ClickHouseDatabase string   // CLICKHOUSE_DATABASE
+	ClickHouseCluster  string   // CLICKHOUSE_CLUSTER: a cluster of remote_servers; empty = one server
 
 	SQLitePath string // SQLITE_PATH
 
@@ -125,6 +127,7 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 		ClickHouseUser:     r.str("CLICKHOUSE_USER", "default"),
 		ClickHousePassword: r.secret("CLICKHOUSE_PASSWORD"),
 		ClickHouseDatabase: r.ident("CLICKHOUSE_DATABASE", "stock_data"),
+		ClickHouseCluster:  r.ident("CLICKHOUSE_CLUSTER", ""),
 		SQLitePath:         r.str("SQLITE_PATH", "./data/stock.db"),
 		RedisMode:          r.oneOf("REDIS_MODE", RedisSingle, RedisSingle, RedisSentinel, RedisCluster),
 		RedisHost:          r.str("REDIS_HOST", ""),
@@ -165,6 +168,10 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 		AgentMaxConcurrentRuns:  r.intRange("AGENT_MAX_CONCURRENT_RUNS", 32, 1, 10000),
 		LogLevel:                r.level("LOG_LEVEL", slog.LevelInfo),
 		LogFormat:               r.oneOf("LOG_FORMAT", "text", "text", "json"),
+	}
+	c.ClickHouseAddrs = r.hosts("CLICKHOUSE_HOST", c.ClickHouseHost, c.ClickHousePort)
+	if c.ClickHouseCluster != "" && c.ClickHouseHost == "" {
+		r.fail("CLICKHOUSE_CLUSTER", c.ClickHouseCluster, errors.New("needs CLICKHOUSE_HOST (the cluster's hosts); the embedded store has no cluster mode"))
 	}
 	c.RedisDB, c.RedisSentinelMaster, c.RedisSentinelPassword = r.redisTopology(c.RedisMode, c.RedisHost, c.RedisAddrs)
 	if c.RedisTimeout <= 0 || c.RedisTimeout > time.Minute {
@@ -295,6 +302,33 @@ func (r *reader) addrs(name string) []string {
 			return nil
 		}
 		out = append(out, a)
+	}
+	return out
+}
+
+// hosts reads a comma-separated list of host or host:port (an IPv6 host
+// with a port in brackets), the port defaulting to port.
+func (r *reader) hosts(name, v string, port int) []string {
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, h := range strings.Split(v, ",") {
+		h = strings.TrimSpace(h)
+		addr := net.JoinHostPort(strings.Trim(h, "[]"), strconv.Itoa(port))
+		if strings.HasPrefix(h, "[") || strings.Count(h, ":") == 1 {
+			host, p, err := net.SplitHostPort(h)
+			if n, perr := strconv.Atoi(p); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+				r.fail(name, v, fmt.Errorf("%q is not host or host:port", h))
+				return nil
+			}
+			addr = h
+		}
+		if h == "" || strings.ContainsAny(h, " /") {
+			r.fail(name, v, fmt.Errorf("%q is not host or host:port (several: comma-separated)", h))
+			return nil
+		}
+		out = append(out, addr)
 	}
 	return out
 }

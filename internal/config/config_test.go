@@ -149,6 +149,8 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"CACHE_L1_SIZE":       "-5",
 		"CACHE_L1_TTL":        "soon",
 		"CACHE_TTL_LATEST":    "-5s",
+		"CLICKHOUSE_CLUSTER":  "prod;",
+		"CLICKHOUSE_HOST":     "ch1:9000,ch2:port",
 		"AGENT_MAX_ROUNDS":    "0",
 		"AGENT_RUN_TIMEOUT":   "0s",
 		"AGENT_TOOL_TIMEOUT":  "forever",
@@ -166,6 +168,36 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		if msg := err.Error(); !strings.Contains(msg, name) || strings.Contains(msg, "\n") {
 			t.Errorf("%s=%q: error %q must be one line naming the variable", name, val, msg)
 		}
+	}
+}
+
+func TestClickHouseHosts(t *testing.T) {
+	for host, want := range map[string]string{
+		"ch":                     "ch:9440",
+		"ch1, ch2:9001":          "ch1:9440 ch2:9001",
+		"10.0.0.1:9000,10.0.0.2": "10.0.0.1:9000 10.0.0.2:9440",
+		"[::1]:9000,::1":         "[::1]:9000 [::1]:9440",
+	} {
+		c, err := LoadFrom(env(map[string]string{"CLICKHOUSE_HOST": host, "CLICKHOUSE_PORT": "9440"}))
+		if err != nil {
+			t.Errorf("%q: %v", host, err)
+			continue
+		}
+		if got := strings.Join(c.ClickHouseAddrs, " "); got != want {
+			t.Errorf("CLICKHOUSE_HOST=%q: addresses %q, want %q", host, got, want)
+		}
+	}
+	for _, host := range []string{"ch1,,ch2", "ch1:0", ":9000", "ch 1"} {
+		if _, err := LoadFrom(env(map[string]string{"CLICKHOUSE_HOST": host})); err == nil || !strings.HasPrefix(err.Error(), "config: CLICKHOUSE_HOST=") {
+			t.Errorf("CLICKHOUSE_HOST=%q: err = %v, want one naming the variable", host, err)
+		}
+	}
+	c, err := LoadFrom(env(map[string]string{"CLICKHOUSE_HOST": "ch1,ch2", "CLICKHOUSE_CLUSTER": "stock_cluster"}))
+	if err != nil || c.ClickHouseCluster != "stock_cluster" {
+		t.Errorf("cluster: %+v, %v", c.ClickHouseCluster, err)
+	}
+	if _, err := LoadFrom(env(map[string]string{"CLICKHOUSE_CLUSTER": "stock_cluster"})); err == nil || !strings.Contains(err.Error(), "CLICKHOUSE_CLUSTER") {
+		t.Errorf("a cluster without hosts: err = %v", err)
 	}
 }
 

@@ -156,18 +156,30 @@ func (q *Queries) klineMeta(ctx context.Context, code string) (klineMeta, error)
 	return m, nil
 }
 
+// The factor is asked for beside the basic answer, not after it: on
+// ClickHouse each is a round trip of a few milliseconds.
 func (q *Queries) loadKLineMeta(ctx context.Context, code string) (klineMeta, error) {
+	var (
+		d      time.Time
+		f      float64
+		factor = make(chan error, 1)
+	)
+	go func() {
+		var err error
+		d, f, err = q.store.LatestAdjFactor(ctx, code)
+		factor <- err
+	}()
 	b, err := q.basic(ctx, code)
+	ferr := <-factor
 	if err != nil {
 		return klineMeta{}, err
 	}
 	m := klineMeta{Name: b.Name, Kind: b.Kind, Synthetic: b.Synthetic, LatestDate: b.TradeDate, ListDate: b.ListDate}
-	d, f, err := q.store.LatestAdjFactor(ctx, code)
 	switch {
-	case err == nil:
+	case ferr == nil:
 		m.AnchorDate, m.AnchorFactor = market.FormatDate(d), f
-	case !errors.Is(err, market.ErrNoData):
-		return klineMeta{}, fmt.Errorf("latest adj factor of %s: %w", code, err)
+	case !errors.Is(ferr, market.ErrNoData):
+		return klineMeta{}, fmt.Errorf("latest adj factor of %s: %w", code, ferr)
 	}
 	return m, nil
 }

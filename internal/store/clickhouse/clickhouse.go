@@ -4,12 +4,32 @@
 // Every table is a ReplacingMergeTree whose version column is the write time
 // in nanoseconds, so re-ingesting a row replaces it. Until ClickHouse merges
 // the parts both copies exist on disk; every read therefore uses FINAL (or an
-// aggregate that does not care about duplicates) so that answers never
-// double-count.
+// aggregate that does not care about duplicates, or argMax by version) so
+// that answers never double-count.
+//
+// The bar tables are partitioned by month and ordered (ts_code,
+// trade_date), which suits the whole-market day reads. One code's reads
+// (basic info, K-lines) have tables of their own, kept by materialized
+// views on every insert: bars_by_code and adj_factor_by_code hold the same
+// rows in code order without partitions, and the *_latest tables hold each
+// code's newest row (migrate.go, perStockMigration).
+//
+// One server is the default. With Options.Cluster the same migrations build
+// a replicated, sharded schema on a ClickHouse cluster: each statement is
+// rewritten by cluster.go, so a table added by a later migration needs
+// nothing of its own. Write it as for one server — CREATE TABLE IF NOT
+// EXISTS t (…) ENGINE = ReplacingMergeTree(version) …, with a ts_code column
+// if its rows belong to a code — and in cluster mode it becomes a
+// replicated local table (sharded by ts_code behind a Distributed table
+// named t, or replicated on every host when it has no ts_code). Views,
+// ALTER … COLUMN and INSERT … SELECT backfills are rewritten too; any other
+// statement is refused by TestOnClusterCoversEveryMigration. Several hosts
+// in Options.Addr give client-side failover (failover.go).
 //
 // The SQL runs on ClickHouse 18.16 (what the tests start) and 25.8 (what
 // production runs): no window functions, no {p:Type} parameters, no
-// LowCardinality, no DateTime64, inserts with explicit column lists.
+// LowCardinality, no DateTime64, inserts with explicit column lists, no NULL
+// inside an aggregate state's tuple (18.16 garbles it).
 package clickhouse
 
 import (
@@ -20,7 +40,9 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -32,18 +54,27 @@ import (
 
 // Options says where the store lives.
 type Options struct {
-	Addr     string // host:port of the native protocol, e.g. 127.0.0.1:9000
+	// Addr is host:port of the native protocol, e.g. 127.0.0.1:9000, or
+	// several separated by commas: connections go to the first that
+	// answers, and a read or write cut off by a lost connection is retried
+	// on the next (client-side failover; see failover.go).
+	Addr     string
 	User     string // empty means "default"
 	Password string
 	Database string // created by Migrate when missing; empty means "stock_data"
-	Debug    bool   // log the driver's protocol chatter at debug level
+	// Cluster names a cluster of the servers' remote_servers: the schema is
+	// then replicated and sharded (see cluster.go). Empty means one server.
+	Cluster string
+	Debug   bool // log the driver's protocol chatter at debug level
 }
 
 // Store is a market.Store on ClickHouse. It is safe for concurrent use.
 type Store struct {
-	addr string
-	db   string
-	opts Options
+	addr    string // as given, for messages
+	addrs   []string
+	db      string
+	cluster string
+	opts    Options
 
 	// conn talks to the configured database; admin to "default", which
 	// always exists, so that Open and Migrate work on a fresh server.
@@ -53,20 +84,29 @@ type Store struct {
 	mu          sync.Mutex
 	lastVersion uint64
 
+	// host is the index in addrs of the host connections are opened on.
+	host atomic.Int32
+
 	// refs keeps stock_basic and namechange for the day reads.
 	refs market.RefCache
 }
 
 var _ market.Store = (*Store)(nil)
 
-// identRE is what we accept as a database name: it is spliced into SQL, so
-// nothing that could end or escape an identifier gets through.
+// identRE is what we accept as a database or cluster name: it is spliced
+// into SQL, so nothing that could end or escape an identifier gets through.
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
 // Open connects to the server and checks that it answers. The database
 // need not exist yet: Migrate creates it.
 func Open(ctx context.Context, o Options) (*Store, error) {
-	if o.Addr == "" {
+	var addrs []string
+	for _, a := range strings.Split(o.Addr, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == 0 {
 		return nil, errors.New("clickhouse: no address")
 	}
 	if o.Database == "" {
@@ -75,10 +115,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if !identRE.MatchString(o.Database) {
 		return nil, fmt.Errorf("clickhouse: invalid database name %q: want letters, digits and _", o.Database)
 	}
+	if o.Cluster != "" && !identRE.MatchString(o.Cluster) {
+		return nil, fmt.Errorf("clickhouse: invalid cluster name %q: want letters, digits and _", o.Cluster)
+	}
 	if o.User == "" {
 		o.User = "default"
 	}
-	s := &Store{addr: o.Addr, db: o.Database, opts: o}
+	s := &Store{addr: strings.Join(addrs, ","), addrs: addrs, db: o.Database, cluster: o.Cluster, opts: o}
 	var err error
 	if s.admin, err = s.connect("default"); err != nil {
 		return nil, err
@@ -92,13 +135,19 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.Close()
 		return nil, s.connErr(err)
 	}
+	if s.cluster != "" {
+		if err := s.checkCluster(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
 func (s *Store) connect(database string) (driver.Conn, error) {
 	opts := &ch.Options{
 		Protocol: ch.Native,
-		Addr:     []string{s.opts.Addr},
+		Addr:     s.addrs,
 		Auth: ch.Auth{
 			Database: database,
 			Username: s.opts.User,
@@ -106,9 +155,21 @@ func (s *Store) connect(database string) (driver.Conn, error) {
 		},
 		DialTimeout:     5 * time.Second,
 		ConnMaxLifetime: time.Hour,
+		DialStrategy:    s.dialSticky,
 		ClientInfo: ch.ClientInfo{
 			Products: []struct{ Name, Version string }{{Name: "stockd"}},
 		},
+	}
+	if s.cluster != "" {
+		opts.Settings = ch.Settings{
+			// A write to a Distributed table returns once a replica of
+			// its shard has stored it, not when it is queued locally.
+			"insert_distributed_sync": 1,
+			// A replica that is catching up after a restart is passed
+			// over for reads through the Distributed tables while it
+			// is more than this many seconds behind.
+			"max_replica_delay_for_distributed_queries": maxReplicaDelay,
+		}
 	}
 	if s.opts.Debug {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -117,7 +178,47 @@ func (s *Store) connect(database string) (driver.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", s.addr, err)
 	}
+	if len(s.addrs) > 1 {
+		return failover{conn}, nil
+	}
 	return conn, nil
+}
+
+// dialSticky opens a connection on the host the last one was opened on,
+// else on the next host that answers, in the order configured. A process
+// thus talks to one host at a time — the first while it is up — and so
+// reads its own writes from the replica that took them; after a failover it
+// stays on the host it moved to rather than going back to a restarted
+// replica that may still be catching up.
+func (s *Store) dialSticky(ctx context.Context, _ int, opt *ch.Options, dial ch.Dial) (ch.DialResult, error) {
+	start := int(s.host.Load())
+	var err error
+	for i := range opt.Addr {
+		n := (start + i) % len(opt.Addr)
+		var r ch.DialResult
+		if r, err = dial(ctx, opt.Addr[n], opt); err == nil {
+			s.host.Store(int32(n))
+			return r, nil
+		}
+	}
+	return ch.DialResult{}, err
+}
+
+// maxReplicaDelay is max_replica_delay_for_distributed_queries in cluster
+// mode, in seconds.
+const maxReplicaDelay = 5
+
+// checkCluster makes sure the server knows the cluster, so a typo fails at
+// start rather than at the first DDL.
+func (s *Store) checkCluster(ctx context.Context) error {
+	var hosts uint64
+	if err := s.admin.QueryRow(ctx, `SELECT count() FROM system.clusters WHERE cluster = ?`, s.cluster).Scan(&hosts); err != nil {
+		return s.connErr(fmt.Errorf("look up cluster %s: %w", s.cluster, err))
+	}
+	if hosts == 0 {
+		return fmt.Errorf("clickhouse %s: cluster %q is not in the server's remote_servers", s.addr, s.cluster)
+	}
+	return nil
 }
 
 // connErr names the server in an error and, for the common network

@@ -27,25 +27,41 @@ func testDatabase(t testing.TB) string {
 	return "stockd_test_" + hex.EncodeToString(b[:])
 }
 
+// clickHouseAddr is the server the tests use.
+func clickHouseAddr(t testing.TB) string { return testenv.ClickHouse(t) }
+
+// dropAndClose drops the store's database and closes it.
+func dropAndClose(t testing.TB, st *Store) {
+	// A fresh context: the test's own may be done by now.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	drop := "DROP DATABASE IF EXISTS " + st.db
+	if st.cluster != "" {
+		drop += " ON CLUSTER " + st.cluster
+	}
+	if err := st.admin.Exec(ctx, drop); err != nil {
+		t.Errorf("drop %s: %v", st.db, err)
+	}
+	st.Close()
+}
+
 // openFresh opens a store on a database that does not exist yet, migrates
 // it, and drops it when the test ends.
 func openFresh(t testing.TB) *Store {
 	t.Helper()
-	addr := testenv.ClickHouse(t)
+	return openFreshOn(t, Options{Addr: clickHouseAddr(t)})
+}
+
+// openFreshOn is openFresh on the servers of o.
+func openFreshOn(t testing.TB, o Options) *Store {
+	t.Helper()
 	ctx := context.Background()
-	st, err := Open(ctx, Options{Addr: addr, Database: testDatabase(t)})
+	o.Database = testDatabase(t)
+	st, err := Open(ctx, o)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	t.Cleanup(func() {
-		// A fresh context: the test's own may be done by now.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := st.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+st.db); err != nil {
-			t.Errorf("drop %s: %v", st.db, err)
-		}
-		st.Close()
-	})
+	t.Cleanup(func() { dropAndClose(t, st) })
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
@@ -57,7 +73,7 @@ func TestConformance(t *testing.T) {
 }
 
 // rowCount counts the physical rows of a table, duplicates included.
-func rowCount(t *testing.T, st *Store, table string) uint64 {
+func rowCount(t testing.TB, st *Store, table string) uint64 {
 	t.Helper()
 	var n uint64
 	if err := st.conn.QueryRow(context.Background(), "SELECT count() FROM "+table).Scan(&n); err != nil {
@@ -122,7 +138,13 @@ func TestMigrateCreatesDatabase(t *testing.T) {
 		}
 		engines = append(engines, name+"="+engine)
 	}
-	want := "adj_factor=ReplacingMergeTree daily=ReplacingMergeTree daily_basic=ReplacingMergeTree " +
+	want := "adj_factor=ReplacingMergeTree adj_factor_by_code=ReplacingMergeTree adj_factor_by_code_mv=MaterializedView " +
+		"adj_factor_latest=AggregatingMergeTree adj_factor_latest_mv=MaterializedView " +
+		"bars_by_code=ReplacingMergeTree bars_by_code_daily=MaterializedView bars_by_code_etf_daily=MaterializedView " +
+		"bars_by_code_index_daily=MaterializedView bars_latest=AggregatingMergeTree bars_latest_daily=MaterializedView " +
+		"bars_latest_etf_daily=MaterializedView bars_latest_index_daily=MaterializedView " +
+		"daily=ReplacingMergeTree daily_basic=ReplacingMergeTree daily_basic_latest=AggregatingMergeTree " +
+		"daily_basic_latest_mv=MaterializedView " +
 		"etf_basic=ReplacingMergeTree etf_daily=ReplacingMergeTree index_basic=ReplacingMergeTree " +
 		"index_daily=ReplacingMergeTree namechange=ReplacingMergeTree runs=ReplacingMergeTree schema_migrations=ReplacingMergeTree " +
 		"stk_limit=ReplacingMergeTree stock_basic=ReplacingMergeTree sync_state=ReplacingMergeTree " +
@@ -223,6 +245,22 @@ func TestReingestWithoutMerge(t *testing.T) {
 	}
 	if dates, err := st.TradeDates(ctx, 10); err != nil || len(dates) != 1 {
 		t.Errorf("TradeDates = %v, %v; want one date", dates, err)
+	}
+	// The per-stock tables hold both copies too, and their reads count
+	// each row once.
+	if n := rowCount(t, st, "bars_by_code"); n != uint64(2*len(bars)) {
+		t.Errorf("bars_by_code holds %d rows, want both copies (%d)", n, 2*len(bars))
+	}
+	code := bars[len(bars)/2].TSCode
+	got, err := st.Bars(ctx, code, time.Time{}, time.Time{})
+	if err != nil || len(got) != 1 {
+		t.Errorf("Bars(%s) = %+v, %v; want one bar", code, got, err)
+	}
+	if b, err := st.latestBar(ctx, "daily", code); err != nil || b == nil || !b.TradeDate.Equal(date) {
+		t.Errorf("latest bar of %s = %+v, %v; want the one of %s", code, b, err, market.FormatDate(date))
+	}
+	if b, err := st.latestBasic(ctx, code); err != nil || b == nil || !b.TradeDate.Equal(date) {
+		t.Errorf("latest valuation of %s = %+v, %v; want the one of %s", code, b, err, market.FormatDate(date))
 	}
 }
 

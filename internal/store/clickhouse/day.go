@@ -7,6 +7,7 @@ import (
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/stockdatasource/stockd/internal/market"
 )
@@ -48,25 +49,22 @@ func (s *Store) dayRefs(ctx context.Context) (*market.DayRefs, error) {
 		return nil, s.connErr(err)
 	}
 	return s.refs.Get(version, func() (*market.DayRefs, error) {
-		refs := &market.DayRefs{Stocks: map[string]market.DayRef{}}
-		rows, err := s.conn.Query(ctx, `SELECT ts_code, name, list_date, industry, synthetic FROM stock_basic FINAL`)
+		type ref struct {
+			code string
+			market.DayRef
+		}
+		stocks, err := queryAll(ctx, s, `SELECT ts_code, name, list_date, industry, synthetic FROM stock_basic FINAL`, nil,
+			func(rows driver.Rows, r *ref) error {
+				err := rows.Scan(&r.code, &r.Name, &r.ListDate, &r.Industry, &r.Synthetic)
+				r.ListDate = fromDate(r.ListDate)
+				return err
+			})
 		if err != nil {
 			return nil, s.connErr(err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				code string
-				r    market.DayRef
-			)
-			if err := rows.Scan(&code, &r.Name, &r.ListDate, &r.Industry, &r.Synthetic); err != nil {
-				return nil, err
-			}
-			r.ListDate = fromDate(r.ListDate)
-			refs.Stocks[code] = r
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
+		refs := &market.DayRefs{Stocks: make(map[string]market.DayRef, len(stocks))}
+		for _, r := range stocks {
+			refs.Stocks[r.code] = r.DayRef
 		}
 		names, err := s.NameChanges(ctx, nil)
 		refs.Names = market.NewNameHistory(names)
@@ -81,9 +79,13 @@ var dayQueries = market.DayQueries{Bars: dayBarsSQL, Limits: dayLimitSQL, Basics
 // industry and the valuation.
 func (s *Store) readDay(ctx context.Context, what string, date time.Time, withBasic bool) ([]market.DayStock, error) {
 	day := dateArg(date)
-	stocks, err := market.ReadDay(ctx, date, withBasic, dayQueries,
-		func(ctx context.Context, query string) (market.Rows, error) { return s.conn.Query(ctx, query, day) },
-		s.dayRefs)
+	var stocks []market.DayStock
+	err := s.retry(ctx, func() (err error) {
+		stocks, err = market.ReadDay(ctx, date, withBasic, dayQueries,
+			func(ctx context.Context, query string) (market.Rows, error) { return s.conn.Query(ctx, query, day) },
+			s.dayRefs)
+		return err
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("%s: %w", what, err))
 	}
@@ -122,7 +124,7 @@ func (s *Store) WindowBars(ctx context.Context, codes []string, from, to time.Ti
 		return nil, nil
 	}
 	f, t := dateArg(from), dateArg(to)
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT ts_code, trade_date, high, close, pre_close, up_limit, down_limit
 		FROM (
 			SELECT ts_code, trade_date, high, close, pre_close
@@ -134,22 +136,14 @@ func (s *Store) WindowBars(ctx context.Context, codes []string, from, to time.Ti
 			FROM stk_limit FINAL
 			PREWHERE ts_code IN ? AND trade_date >= ? AND trade_date <= ?
 		) USING ts_code, trade_date
-		ORDER BY ts_code, trade_date`, inSet(codes), f, t, inSet(codes), f, t)
+		ORDER BY ts_code, trade_date`, []any{inSet(codes), f, t, inSet(codes), f, t},
+		func(rows driver.Rows, b *market.WindowBar) error {
+			err := rows.Scan(&b.TSCode, &b.TradeDate, &b.High, &b.Close, &b.PreClose, &b.UpLimit, &b.DownLimit)
+			b.TradeDate = fromDate(b.TradeDate)
+			return err
+		})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("window bars: %w", err))
-	}
-	defer rows.Close()
-	var out []market.WindowBar
-	for rows.Next() {
-		var b market.WindowBar
-		if err := rows.Scan(&b.TSCode, &b.TradeDate, &b.High, &b.Close, &b.PreClose, &b.UpLimit, &b.DownLimit); err != nil {
-			return nil, fmt.Errorf("window bars: %w", err)
-		}
-		b.TradeDate = fromDate(b.TradeDate)
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("window bars: %w", err)
 	}
 	return out, nil
 }
@@ -160,26 +154,17 @@ func (s *Store) NameChanges(ctx context.Context, codes []string) ([]market.NameC
 	if len(codes) > 0 {
 		where, args = "PREWHERE ts_code IN ?", []any{inSet(codes)}
 	}
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT ts_code, name, start_date, end_date, ann_date, change_reason
 		FROM namechange FINAL
 		`+where+`
-		ORDER BY ts_code, start_date, ann_date, name`, args...)
+		ORDER BY ts_code, start_date, ann_date, name`, args, func(rows driver.Rows, n *market.NameChange) error {
+		err := rows.Scan(&n.TSCode, &n.Name, &n.StartDate, &n.EndDate, &n.AnnDate, &n.ChangeReason)
+		n.StartDate, n.EndDate, n.AnnDate = fromDate(n.StartDate), fromDate(n.EndDate), fromDate(n.AnnDate)
+		return err
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("name changes: %w", err))
-	}
-	defer rows.Close()
-	var out []market.NameChange
-	for rows.Next() {
-		var n market.NameChange
-		if err := rows.Scan(&n.TSCode, &n.Name, &n.StartDate, &n.EndDate, &n.AnnDate, &n.ChangeReason); err != nil {
-			return nil, fmt.Errorf("name changes: %w", err)
-		}
-		n.StartDate, n.EndDate, n.AnnDate = fromDate(n.StartDate), fromDate(n.EndDate), fromDate(n.AnnDate)
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("name changes: %w", err)
 	}
 	return out, nil
 }
@@ -207,37 +192,27 @@ func (s *Store) DailyTotals(ctx context.Context, date time.Time, n int) ([]marke
 	if err != nil || len(days) == 0 {
 		return nil, err
 	}
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT trade_date, sum(amount), sum(vol), count()
 		FROM daily FINAL
 		PREWHERE trade_date >= ? AND trade_date <= ?
 		GROUP BY trade_date
-		ORDER BY trade_date DESC`, dateArg(days[len(days)-1]), dateArg(days[0]))
+		ORDER BY trade_date DESC`, []any{dateArg(days[len(days)-1]), dateArg(days[0])},
+		func(rows driver.Rows, t *market.DayTotal) error {
+			var stocks uint64
+			err := rows.Scan(&t.TradeDate, &t.Amount, &t.Vol, &stocks)
+			t.TradeDate, t.Stocks = fromDate(t.TradeDate), int(stocks)
+			return err
+		})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("daily totals: %w", err))
-	}
-	defer rows.Close()
-	var out []market.DayTotal
-	for rows.Next() {
-		var (
-			t      market.DayTotal
-			stocks uint64
-		)
-		if err := rows.Scan(&t.TradeDate, &t.Amount, &t.Vol, &stocks); err != nil {
-			return nil, fmt.Errorf("daily totals: %w", err)
-		}
-		t.TradeDate, t.Stocks = fromDate(t.TradeDate), int(stocks)
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("daily totals: %w", err)
 	}
 	return out, nil
 }
 
 // IndexQuotes returns the index bars of one day with their names.
 func (s *Store) IndexQuotes(ctx context.Context, date time.Time) ([]market.IndexQuote, error) {
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT ts_code, name, trade_date, open, high, low, close, pre_close, change, pct_chg, vol, amount, synthetic
 		FROM (
 			SELECT ts_code, trade_date, open, high, low, close, pre_close, change, pct_chg, vol, amount
@@ -248,26 +223,15 @@ func (s *Store) IndexQuotes(ctx context.Context, date time.Time) ([]market.Index
 			SELECT ts_code, name, synthetic
 			FROM index_basic FINAL
 		) USING ts_code
-		ORDER BY ts_code`, dateArg(date))
+		ORDER BY ts_code`, []any{dateArg(date)}, func(rows driver.Rows, q *market.IndexQuote) error {
+		var d time.Time
+		err := rows.Scan(&q.TSCode, &q.Name, &d, &q.Open, &q.High, &q.Low, &q.Close, &q.PreClose,
+			&q.Change, &q.PctChg, &q.Vol, &q.Amount, &q.Synthetic)
+		q.TradeDate = market.FormatDate(fromDate(d))
+		return err
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("index quotes: %w", err))
-	}
-	defer rows.Close()
-	var out []market.IndexQuote
-	for rows.Next() {
-		var (
-			q market.IndexQuote
-			d time.Time
-		)
-		if err := rows.Scan(&q.TSCode, &q.Name, &d, &q.Open, &q.High, &q.Low, &q.Close, &q.PreClose,
-			&q.Change, &q.PctChg, &q.Vol, &q.Amount, &q.Synthetic); err != nil {
-			return nil, fmt.Errorf("index quotes: %w", err)
-		}
-		q.TradeDate = market.FormatDate(fromDate(d))
-		out = append(out, q)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("index quotes: %w", err)
 	}
 	return out, nil
 }
@@ -276,20 +240,26 @@ func (s *Store) IndexQuotes(ctx context.Context, date time.Time) ([]market.Index
 func (s *Store) Index(ctx context.Context, tsCode string) (market.IndexInfo, error) {
 	var info market.IndexInfo
 	x := &info.Index
-	err := s.conn.QueryRow(ctx, `
-		SELECT ts_code, name, market, publisher, category, base_date, base_point, list_date, synthetic
-		FROM index_basic FINAL
-		WHERE ts_code = ?`, tsCode).Scan(&x.TSCode, &x.Name, &x.Market, &x.Publisher, &x.Category,
-		&x.BaseDate, &x.BasePoint, &x.ListDate, &x.Synthetic)
-	if errors.Is(err, errNoRows) {
-		return info, fmt.Errorf("index %s: %w", tsCode, market.ErrNotFound)
-	}
+	err := withLatest(ctx, func() error {
+		err := s.conn.QueryRow(ctx, `
+			SELECT ts_code, name, market, publisher, category, base_date, base_point, list_date, synthetic
+			FROM index_basic FINAL
+			PREWHERE ts_code = ?`, tsCode).Scan(&x.TSCode, &x.Name, &x.Market, &x.Publisher, &x.Category,
+			&x.BaseDate, &x.BasePoint, &x.ListDate, &x.Synthetic)
+		if errors.Is(err, errNoRows) {
+			return fmt.Errorf("index %s: %w", tsCode, market.ErrNotFound)
+		}
+		if err != nil {
+			return s.connErr(fmt.Errorf("index %s: %w", tsCode, err))
+		}
+		x.BaseDate, x.ListDate = fromDate(x.BaseDate), fromDate(x.ListDate)
+		return nil
+	}, func(ctx context.Context) (err error) {
+		info.Latest, err = s.latestBar(ctx, "index_daily", tsCode)
+		return err
+	})
 	if err != nil {
-		return info, s.connErr(fmt.Errorf("index %s: %w", tsCode, err))
-	}
-	x.BaseDate, x.ListDate = fromDate(x.BaseDate), fromDate(x.ListDate)
-	if info.Latest, err = s.latestBar(ctx, "index_daily", tsCode); err != nil {
-		return info, err
+		return market.IndexInfo{}, err
 	}
 	return info, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/stockdatasource/stockd/internal/market"
 )
@@ -92,21 +93,13 @@ func (s *Store) OpenDays(ctx context.Context, date time.Time, n int) ([]time.Tim
 }
 
 func (s *Store) dates(ctx context.Context, what, query string, args ...any) ([]time.Time, error) {
-	rows, err := s.conn.Query(ctx, query, args...)
+	out, err := queryAll(ctx, s, query, args, func(rows driver.Rows, d *time.Time) error {
+		err := rows.Scan(d)
+		*d = fromDate(*d)
+		return err
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("%s: %w", what, err))
-	}
-	defer rows.Close()
-	var out []time.Time
-	for rows.Next() {
-		var d time.Time
-		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, fromDate(d))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }
@@ -139,7 +132,7 @@ func (s *Store) HotStocks(ctx context.Context, date time.Time, sortBy string, li
 		return nil, nil
 	}
 	day := dateArg(date)
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT ts_code, name, industry, close, pct_chg, amount, vol, turnover_rate, circ_mv, synthetic
 		FROM (
 			SELECT ts_code, close, pct_chg, amount, vol, name, industry, synthetic
@@ -159,22 +152,12 @@ func (s *Store) HotStocks(ctx context.Context, date time.Time, sortBy string, li
 			PREWHERE trade_date = ?
 		) USING ts_code
 		ORDER BY `+order+`
-		LIMIT ?`, day, day, limit)
+		LIMIT ?`, []any{day, day, limit}, func(rows driver.Rows, h *market.HotStock) error {
+		return rows.Scan(&h.TSCode, &h.Name, &h.Industry, &h.Close, &h.PctChg, &h.Amount, &h.Vol,
+			&h.TurnoverRate, &h.CircMV, &h.Synthetic)
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("hot stocks: %w", err))
-	}
-	defer rows.Close()
-	var out []market.HotStock
-	for rows.Next() {
-		var h market.HotStock
-		if err := rows.Scan(&h.TSCode, &h.Name, &h.Industry, &h.Close, &h.PctChg, &h.Amount, &h.Vol,
-			&h.TurnoverRate, &h.CircMV, &h.Synthetic); err != nil {
-			return nil, fmt.Errorf("hot stocks: %w", err)
-		}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("hot stocks: %w", err)
 	}
 	return out, nil
 }
@@ -188,7 +171,7 @@ func (s *Store) HotETFs(ctx context.Context, date time.Time, sortBy string, limi
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT ts_code, name, close, pct_chg, amount, vol, synthetic
 		FROM (
 			SELECT ts_code, close, pct_chg, amount, vol
@@ -200,44 +183,45 @@ func (s *Store) HotETFs(ctx context.Context, date time.Time, sortBy string, limi
 			FROM etf_basic FINAL
 		) USING ts_code
 		ORDER BY `+order+`
-		LIMIT ?`, dateArg(date), limit)
+		LIMIT ?`, []any{dateArg(date), limit}, func(rows driver.Rows, h *market.HotETF) error {
+		return rows.Scan(&h.TSCode, &h.Name, &h.Close, &h.PctChg, &h.Amount, &h.Vol, &h.Synthetic)
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("hot etfs: %w", err))
-	}
-	defer rows.Close()
-	var out []market.HotETF
-	for rows.Next() {
-		var h market.HotETF
-		if err := rows.Scan(&h.TSCode, &h.Name, &h.Close, &h.PctChg, &h.Amount, &h.Vol, &h.Synthetic); err != nil {
-			return nil, fmt.Errorf("hot etfs: %w", err)
-		}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("hot etfs: %w", err)
 	}
 	return out, nil
 }
 
-const barColumns = "trade_date, open, high, low, close, pre_close, change, pct_chg, vol, amount"
+// The per-stock reads below use the tables of migration 5
+// (perStockMigration): the newest row of a code from the *_latest tables,
+// a code's history from the *_by_code tables. Neither needs FINAL: the
+// newest row is an argMax state by (trade_date, version), and a history
+// collapses re-loaded rows with argMax(row, version) per day, the newest
+// version as FINAL would keep, taken as one tuple so its columns always come
+// from the same version.
 
-// newestBarsPerDay selects barColumns of one code in a date range (three
-// parameters: ts_code, from, to) from a bar table, one row per day: the row
-// of the newest version, taken as one tuple so its columns always come from
-// the same version.
-func newestBarsPerDay(table string) string {
-	return `SELECT trade_date, r.1 AS open, r.2 AS high, r.3 AS low, r.4 AS close, r.5 AS pre_close,
-				r.6 AS change, r.7 AS pct_chg, r.8 AS vol, r.9 AS amount
-			FROM (
-				SELECT trade_date,
-					argMax((open, high, low, close, pre_close, change, pct_chg, vol, amount), version) AS r
-				FROM ` + table + `
-				PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
-				GROUP BY trade_date
-			)`
+// latestBar is the code's newest bar from source (daily, etf_daily or
+// index_daily), nil when it has none.
+func (s *Store) latestBar(ctx context.Context, source, tsCode string) (*market.DailyBar, error) {
+	b := market.DailyBar{TSCode: tsCode}
+	err := scanBar(s.conn.QueryRow(ctx, `
+		SELECT b.1, b.2, b.3, b.4, b.5, b.6, b.7, b.8, b.9, b.10
+		FROM (
+			SELECT argMaxMerge(bar) AS b
+			FROM bars_latest
+			PREWHERE ts_code = ? AND source = ?
+			GROUP BY ts_code
+		)`, tsCode, source), &b)
+	if errors.Is(err, errNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.connErr(fmt.Errorf("latest %s bar of %s: %w", source, tsCode, err))
+	}
+	return &b, nil
 }
 
-// scanBar reads the barColumns of a row.
+// scanBar reads trade_date and the barValueColumns of a row.
 func scanBar(row driver.Row, b *market.DailyBar) error {
 	if err := row.Scan(&b.TradeDate, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.Change,
 		&b.PctChg, &b.Vol, &b.Amount); err != nil {
@@ -247,49 +231,46 @@ func scanBar(row driver.Row, b *market.DailyBar) error {
 	return nil
 }
 
-// latestBar is the code's newest bar in table, nil when it has none. The
-// newest date is found first without FINAL (a duplicate has the same date),
-// so the FINAL read touches one granule range of one partition instead of
-// one per month.
-func (s *Store) latestBar(ctx context.Context, table, tsCode string) (*market.DailyBar, error) {
-	b := market.DailyBar{TSCode: tsCode}
-	err := scanBar(s.conn.QueryRow(ctx, `
-		SELECT `+barColumns+`
-		FROM `+table+` FINAL
-		PREWHERE ts_code = ? AND trade_date = (
-			SELECT max(trade_date) FROM `+table+` PREWHERE ts_code = ?
-		)`, tsCode, tsCode), &b)
-	if errors.Is(err, errNoRows) {
-		return nil, nil
+// withLatest runs the lookup of a code's reference row and the lookups of
+// its newest rows at once: each is one small query, so the answer takes as
+// long as the slowest of them rather than their sum.
+func withLatest(ctx context.Context, lookup func() error, latest ...func(ctx context.Context) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, fn := range latest {
+		g.Go(func() error { return fn(gctx) })
 	}
-	if err != nil {
-		return nil, s.connErr(fmt.Errorf("latest %s bar of %s: %w", table, tsCode, err))
-	}
-	return &b, nil
+	err := lookup()
+	return errors.Join(err, g.Wait())
 }
 
 // Stock returns one stock with its latest bar and valuation.
 func (s *Store) Stock(ctx context.Context, tsCode string) (market.StockInfo, error) {
 	var info market.StockInfo
 	st := &info.Stock
-	err := s.conn.QueryRow(ctx, `
-		SELECT ts_code, symbol, name, area, industry, market, exchange, list_date, delist_date,
-			list_status, synthetic
-		FROM stock_basic FINAL
-		WHERE ts_code = ?`, tsCode).Scan(&st.TSCode, &st.Symbol, &st.Name, &st.Area, &st.Industry,
-		&st.Market, &st.Exchange, &st.ListDate, &st.DelistDate, &st.ListStatus, &st.Synthetic)
-	if errors.Is(err, errNoRows) {
-		return info, fmt.Errorf("stock %s: %w", tsCode, market.ErrNotFound)
-	}
+	err := withLatest(ctx, func() error {
+		err := s.conn.QueryRow(ctx, `
+			SELECT ts_code, symbol, name, area, industry, market, exchange, list_date, delist_date,
+				list_status, synthetic
+			FROM stock_basic FINAL
+			PREWHERE ts_code = ?`, tsCode).Scan(&st.TSCode, &st.Symbol, &st.Name, &st.Area, &st.Industry,
+			&st.Market, &st.Exchange, &st.ListDate, &st.DelistDate, &st.ListStatus, &st.Synthetic)
+		if errors.Is(err, errNoRows) {
+			return fmt.Errorf("stock %s: %w", tsCode, market.ErrNotFound)
+		}
+		if err != nil {
+			return s.connErr(fmt.Errorf("stock %s: %w", tsCode, err))
+		}
+		st.ListDate, st.DelistDate = fromDate(st.ListDate), fromDate(st.DelistDate)
+		return nil
+	}, func(ctx context.Context) (err error) {
+		info.Latest, err = s.latestBar(ctx, "daily", tsCode)
+		return err
+	}, func(ctx context.Context) (err error) {
+		info.LatestBasic, err = s.latestBasic(ctx, tsCode)
+		return err
+	})
 	if err != nil {
-		return info, s.connErr(fmt.Errorf("stock %s: %w", tsCode, err))
-	}
-	st.ListDate, st.DelistDate = fromDate(st.ListDate), fromDate(st.DelistDate)
-	if info.Latest, err = s.latestBar(ctx, "daily", tsCode); err != nil {
-		return info, err
-	}
-	if info.LatestBasic, err = s.latestBasic(ctx, tsCode); err != nil {
-		return info, err
+		return market.StockInfo{}, err
 	}
 	return info, nil
 }
@@ -297,12 +278,13 @@ func (s *Store) Stock(ctx context.Context, tsCode string) (market.StockInfo, err
 func (s *Store) latestBasic(ctx context.Context, tsCode string) (*market.DailyBasic, error) {
 	b := market.DailyBasic{TSCode: tsCode}
 	err := s.conn.QueryRow(ctx, `
-		SELECT trade_date, close, turnover_rate, volume_ratio, pe, pe_ttm, pb, ps, dv_ratio,
-			total_share, float_share, total_mv, circ_mv
-		FROM daily_basic FINAL
-		PREWHERE ts_code = ? AND trade_date = (
-			SELECT max(trade_date) FROM daily_basic PREWHERE ts_code = ?
-		)`, tsCode, tsCode).Scan(&b.TradeDate, &b.Close, &b.TurnoverRate, &b.VolumeRatio, &b.PE, &b.PETTM,
+		SELECT b.1, `+basicValues("b")+`
+		FROM (
+			SELECT argMaxMerge(basic) AS b
+			FROM daily_basic_latest
+			PREWHERE ts_code = ?
+			GROUP BY ts_code
+		)`, tsCode).Scan(&b.TradeDate, &b.Close, &b.TurnoverRate, &b.VolumeRatio, &b.PE, &b.PETTM,
 		&b.PB, &b.PS, &b.DvRatio, &b.TotalShare, &b.FloatShare, &b.TotalMV, &b.CircMV)
 	if errors.Is(err, errNoRows) {
 		return nil, nil
@@ -318,20 +300,26 @@ func (s *Store) latestBasic(ctx context.Context, tsCode string) (*market.DailyBa
 func (s *Store) ETF(ctx context.Context, tsCode string) (market.ETFInfo, error) {
 	var info market.ETFInfo
 	e := &info.ETF
-	err := s.conn.QueryRow(ctx, `
-		SELECT ts_code, name, index_code, index_name, exchange, mgr_name, list_date, list_status, synthetic
-		FROM etf_basic FINAL
-		WHERE ts_code = ?`, tsCode).Scan(&e.TSCode, &e.Name, &e.IndexCode, &e.IndexName, &e.Exchange,
-		&e.MgrName, &e.ListDate, &e.ListStatus, &e.Synthetic)
-	if errors.Is(err, errNoRows) {
-		return info, fmt.Errorf("etf %s: %w", tsCode, market.ErrNotFound)
-	}
+	err := withLatest(ctx, func() error {
+		err := s.conn.QueryRow(ctx, `
+			SELECT ts_code, name, index_code, index_name, exchange, mgr_name, list_date, list_status, synthetic
+			FROM etf_basic FINAL
+			PREWHERE ts_code = ?`, tsCode).Scan(&e.TSCode, &e.Name, &e.IndexCode, &e.IndexName, &e.Exchange,
+			&e.MgrName, &e.ListDate, &e.ListStatus, &e.Synthetic)
+		if errors.Is(err, errNoRows) {
+			return fmt.Errorf("etf %s: %w", tsCode, market.ErrNotFound)
+		}
+		if err != nil {
+			return s.connErr(fmt.Errorf("etf %s: %w", tsCode, err))
+		}
+		e.ListDate = fromDate(e.ListDate)
+		return nil
+	}, func(ctx context.Context) (err error) {
+		info.Latest, err = s.latestBar(ctx, "etf_daily", tsCode)
+		return err
+	})
 	if err != nil {
-		return info, s.connErr(fmt.Errorf("etf %s: %w", tsCode, err))
-	}
-	e.ListDate = fromDate(e.ListDate)
-	if info.Latest, err = s.latestBar(ctx, "etf_daily", tsCode); err != nil {
-		return info, err
+		return market.ETFInfo{}, err
 	}
 	return info, nil
 }
@@ -347,49 +335,57 @@ func (s *Store) Bars(ctx context.Context, tsCode string, start, end time.Time) (
 		to = dateArg(end)
 	}
 	// A code is a stock, a fund or an index (000001.SH is an index,
-	// 000001.SZ a stock), so at most one part of the UNION has rows; the
-	// factor table is keyed by ts_code first.
-	//
-	// Duplicates left by re-loads are collapsed with GROUP BY trade_date and
-	// argMax(row, version), the newest version as FINAL would keep, but about
-	// twice as fast for one code across many monthly partitions: FINAL
-	// merges every column of every granule it touches on one thread. The row
-	// is taken as one tuple (newestBarsPerDay).
-	rows, err := s.conn.Query(ctx, `
-		SELECT `+barColumns+`, adj_factor
-		FROM (
-			`+newestBarsPerDay("daily")+`
-			UNION ALL
-			`+newestBarsPerDay("etf_daily")+`
-			UNION ALL
-			`+newestBarsPerDay("index_daily")+`
-		)
-		ANY LEFT JOIN (
-			SELECT trade_date, argMax(adj_factor, version) AS adj_factor
-			FROM adj_factor
+	// 000001.SZ a stock), so its bars come from one source; grouping by
+	// source as well keeps the tables apart if a code were in two. The bars
+	// and the factors are read at once and joined here by date: 18.16's
+	// JOIN of the two costs more than both reads.
+	var (
+		bars    []market.AdjBar
+		factors []market.AdjFactor
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		bars, err = queryAll(gctx, s, `
+			SELECT trade_date, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9
+			FROM (
+				SELECT trade_date, argMax((`+barValueColumns+`), version) AS r
+				FROM bars_by_code
+				PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
+				GROUP BY trade_date, source
+			)
+			ORDER BY trade_date`, []any{tsCode, from, to}, func(rows driver.Rows, b *market.AdjBar) error {
+			b.TSCode = tsCode
+			return scanBar(rows, &b.DailyBar)
+		})
+		return err
+	})
+	g.Go(func() (err error) {
+		factors, err = queryAll(gctx, s, `
+			SELECT trade_date, argMax(adj_factor, version)
+			FROM adj_factor_by_code
 			PREWHERE ts_code = ? AND trade_date >= ? AND trade_date <= ?
 			GROUP BY trade_date
-		) USING trade_date
-		ORDER BY trade_date`,
-		tsCode, from, to, tsCode, from, to, tsCode, from, to, tsCode, from, to)
-	if err != nil {
+			ORDER BY trade_date`, []any{tsCode, from, to}, func(rows driver.Rows, f *market.AdjFactor) error {
+			err := rows.Scan(&f.TradeDate, &f.Factor)
+			f.TradeDate = fromDate(f.TradeDate)
+			return err
+		})
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, s.connErr(fmt.Errorf("bars of %s: %w", tsCode, err))
 	}
-	defer rows.Close()
-	var out []market.AdjBar
-	for rows.Next() {
-		b := market.AdjBar{DailyBar: market.DailyBar{TSCode: tsCode}}
-		if err := rows.Scan(&b.TradeDate, &b.Open, &b.High, &b.Low, &b.Close, &b.PreClose, &b.Change,
-			&b.PctChg, &b.Vol, &b.Amount, &b.AdjFactor); err != nil {
-			return nil, fmt.Errorf("bars of %s: %w", tsCode, err)
+	// Both are in date order: one walk gives each bar its day's factor.
+	k := 0
+	for i := range bars {
+		for k < len(factors) && factors[k].TradeDate.Before(bars[i].TradeDate) {
+			k++
 		}
-		b.TradeDate = fromDate(b.TradeDate)
-		out = append(out, b)
+		if k < len(factors) && factors[k].TradeDate.Equal(bars[i].TradeDate) {
+			bars[i].AdjFactor = factors[k].Factor
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("bars of %s: %w", tsCode, err)
-	}
-	return out, nil
+	return bars, nil
 }
 
 // LatestAdjFactor is the code's factor on its newest day with one.
@@ -399,11 +395,13 @@ func (s *Store) LatestAdjFactor(ctx context.Context, tsCode string) (time.Time, 
 		f float64
 	)
 	err := s.conn.QueryRow(ctx, `
-		SELECT trade_date, adj_factor
-		FROM adj_factor FINAL
-		PREWHERE ts_code = ? AND trade_date = (
-			SELECT max(trade_date) FROM adj_factor PREWHERE ts_code = ?
-		)`, tsCode, tsCode).Scan(&d, &f)
+		SELECT f.1, f.2
+		FROM (
+			SELECT argMaxMerge(factor) AS f
+			FROM adj_factor_latest
+			PREWHERE ts_code = ?
+			GROUP BY ts_code
+		)`, tsCode).Scan(&d, &f)
 	if errors.Is(err, errNoRows) {
 		return time.Time{}, 0, fmt.Errorf("adj factor of %s: %w", tsCode, market.ErrNoData)
 	}
@@ -421,7 +419,7 @@ func (s *Store) Search(ctx context.Context, q string, limit int) ([]market.Searc
 	if q == "" || limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.conn.Query(ctx, `
+	out, err := queryAll(ctx, s, `
 		SELECT ts_code, name, industry, kind
 		FROM (
 			SELECT ts_code, name, industry, 'stock' AS kind
@@ -435,25 +433,14 @@ func (s *Store) Search(ctx context.Context, q string, limit int) ([]market.Searc
 		)
 		WHERE position(ts_code, ?) = 1 OR position(name, ?) > 0
 		ORDER BY position(ts_code, ?) = 1 DESC, ts_code
-		LIMIT ?`, q, q, q, limit)
+		LIMIT ?`, []any{q, q, q, limit}, func(rows driver.Rows, h *market.SearchHit) error {
+		var kind string
+		err := rows.Scan(&h.TSCode, &h.Name, &h.Industry, &kind)
+		h.Kind = market.Kind(kind)
+		return err
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("search %q: %w", q, err))
-	}
-	defer rows.Close()
-	var out []market.SearchHit
-	for rows.Next() {
-		var (
-			h    market.SearchHit
-			kind string
-		)
-		if err := rows.Scan(&h.TSCode, &h.Name, &h.Industry, &kind); err != nil {
-			return nil, fmt.Errorf("search %q: %w", q, err)
-		}
-		h.Kind = market.Kind(kind)
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search %q: %w", q, err)
 	}
 	return out, nil
 }
@@ -472,24 +459,19 @@ func (s *Store) Counts(ctx context.Context) (map[string]int64, error) {
 		parts = append(parts, "SELECT '"+t+"' AS table_name, count() AS n FROM "+t+" FINAL")
 	}
 	parts = append(parts, "SELECT 'workflows' AS table_name, countIf(deleted = 0) AS n FROM workflows FINAL")
-	rows, err := s.conn.Query(ctx, strings.Join(parts, "\nUNION ALL\n"))
+	type count struct {
+		table string
+		n     uint64
+	}
+	counts, err := queryAll(ctx, s, strings.Join(parts, "\nUNION ALL\n"), nil, func(rows driver.Rows, c *count) error {
+		return rows.Scan(&c.table, &c.n)
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("counts: %w", err))
 	}
-	defer rows.Close()
-	out := make(map[string]int64, len(parts))
-	for rows.Next() {
-		var (
-			table string
-			n     uint64
-		)
-		if err := rows.Scan(&table, &n); err != nil {
-			return nil, fmt.Errorf("counts: %w", err)
-		}
-		out[table] = int64(n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("counts: %w", err)
+	out := make(map[string]int64, len(counts))
+	for _, c := range counts {
+		out[c.table] = int64(c.n)
 	}
 	return out, nil
 }

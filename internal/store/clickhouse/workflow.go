@@ -54,27 +54,26 @@ func fromMillis(ms uint64) time.Time {
 
 // ListWorkflows returns every live workflow, newest update first.
 func (s *Store) ListWorkflows(ctx context.Context) ([]market.WorkflowRecord, error) {
-	rows, err := s.conn.Query(ctx, `
+	type version struct {
+		w       market.WorkflowRecord
+		deleted bool
+	}
+	all, err := queryAll(ctx, s, `
 		SELECT `+workflowColumns+`, deleted
 		FROM workflows FINAL
 		WHERE deleted = 0
-		ORDER BY updated_at DESC, id`)
+		ORDER BY updated_at DESC, id`, nil, func(rows driver.Rows, v *version) (err error) {
+		v.w, v.deleted, err = scanWorkflow(rows)
+		return err
+	})
 	if err != nil {
 		return nil, s.connErr(fmt.Errorf("list workflows: %w", err))
 	}
-	defer rows.Close()
 	var out []market.WorkflowRecord
-	for rows.Next() {
-		w, deleted, err := scanWorkflow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list workflows: %w", err)
+	for _, v := range all {
+		if !v.deleted { // belt and braces: see the note above
+			out = append(out, v.w)
 		}
-		if !deleted { // belt and braces: see the note above
-			out = append(out, w)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list workflows: %w", err)
 	}
 	return out, nil
 }

@@ -21,8 +21,17 @@ import (
 // loaders should put one day or one month per call anyway.
 
 // insert prepares an INSERT with an explicit column list — 18.16 needs it —
-// fills it with fill and sends it.
+// fills it with fill and sends it. With several hosts an insert cut off by
+// a lost connection is sent again on the next (see failover.go): the same
+// rows with the same versions, so a copy that did arrive changes nothing.
 func (s *Store) insert(ctx context.Context, table, columns string, fill func(b driver.Batch) error) error {
+	if len(s.addrs) > 1 {
+		return retry(ctx, func() error { return s.insertOnce(ctx, table, columns, fill) })
+	}
+	return s.insertOnce(ctx, table, columns, fill)
+}
+
+func (s *Store) insertOnce(ctx context.Context, table, columns string, fill func(b driver.Batch) error) error {
 	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns+")")
 	if err != nil {
 		return s.connErr(fmt.Errorf("insert into %s: %w", table, err))
