@@ -2,8 +2,12 @@ package clickhouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // migration is one step of the schema. ClickHouse runs one statement per
@@ -213,6 +217,12 @@ var migrations = []migration{
 		PARTITION BY toYYYYMM(trade_date)
 		ORDER BY (ts_code, trade_date)`,
 	}},
+	// The fencing token of the sync lease each sync record was written
+	// under (0: a sync without a lease); see MarkSynced. 18.16 has no ADD
+	// COLUMN IF NOT EXISTS: Migrate takes "already exists" as done.
+	{4, "sync fence", []string{
+		`ALTER TABLE sync_state ADD COLUMN fence UInt64`,
+	}},
 }
 
 // Migrate creates the database when it is missing (through the "default"
@@ -242,7 +252,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			continue
 		}
 		for _, stmt := range m.statements {
-			if err := s.conn.Exec(ctx, stmt); err != nil {
+			if err := s.conn.Exec(ctx, stmt); err != nil && !columnExists(err) {
 				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 			}
 		}
@@ -251,6 +261,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// columnExists tells an ADD COLUMN of a step that ran half way before (the
+// column is there) from a real failure.
+func columnExists(err error) bool {
+	var exc *ch.Exception
+	return errors.As(err, &exc) && exc.Code == 44 && strings.Contains(exc.Message, "already exists")
 }
 
 func (s *Store) appliedMigrations(ctx context.Context) (map[uint32]bool, error) {
