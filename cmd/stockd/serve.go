@@ -49,6 +49,7 @@ func (a app) serve(ctx context.Context, args []string) error {
 	a.startSyncSchedule(ctx, st, func(string, time.Time) {
 		query.DropStale(context.WithoutCancel(ctx), c, a.log)
 	})
+	a.watchSingleNode(ctx, st)
 	ttl := cacheTTLs(a.cfg)
 	queries := query.New(st, c, ttl)
 	handler := httpapi.New(httpapi.Deps{
