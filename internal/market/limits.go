@@ -205,7 +205,7 @@ func exchangeFen(p *float64) int64 {
 // loaded, else the rule of its board on the date — no limit inside a
 // listing's free days, the listing-day band of the 2014–2023 main board,
 // the ST band under risk warning, the normal band otherwise. Prices are
-// pre_close × (1 ± limit) rounded half-up to the fen.
+// pre_close × (1 ± limit) rounded to the fen as BoardLimitPrices says.
 func LimitBand(in LimitInput) Band {
 	if in.UpLimit != nil || in.DownLimit != nil {
 		return Band{UpFen: exchangeFen(in.UpLimit), DownFen: exchangeFen(in.DownLimit), Source: BandExchange}
@@ -221,7 +221,7 @@ func LimitBand(in LimitInput) Band {
 			return Band{Source: BandNewListing}
 		}
 		if in.ListingDay == 1 && listing.ListingUp > 0 {
-			up, down := bandPrices(in.PreClose, listing.ListingUp, listing.ListingDown)
+			up, down := bandPrices(board, in.PreClose, listing.ListingUp, listing.ListingDown)
 			return Band{UpFen: up, DownFen: down, Source: BandRule}
 		}
 	}
@@ -232,7 +232,7 @@ func LimitBand(in LimitInput) Band {
 	if pct == 0 {
 		return Band{Source: BandNone}
 	}
-	up, down := LimitPrices(in.PreClose, pct)
+	up, down := BoardLimitPrices(board, in.PreClose, pct)
 	return Band{UpFen: up, DownFen: down, Source: BandRule}
 }
 
@@ -240,11 +240,23 @@ func LimitBand(in LimitInput) Band {
 // pre_close × (1 ± pct%), rounded half-up to the fen. Integer arithmetic keeps
 // 9.995 from becoming 9.99 through binary floating point.
 func LimitPrices(preClose float64, pct int) (upFen, downFen int64) {
-	return bandPrices(preClose, pct, pct)
+	return bandPrices(BoardMain, preClose, pct, pct)
 }
 
-func bandPrices(preClose float64, upPct, downPct int) (upFen, downFen int64) {
+// BoardLimitPrices is LimitPrices with the rounding of the board's
+// exchange: Shanghai and Shenzhen round half-up to the fen, the Beijing
+// exchange rounds inward (the upper limit down, the lower limit up) — all
+// 286 BSE prices of the snapshot's stk_limit.csv follow that, while half-up
+// misses 132 of them by a fen.
+func BoardLimitPrices(board Board, preClose float64, pct int) (upFen, downFen int64) {
+	return bandPrices(board, preClose, pct, pct)
+}
+
+func bandPrices(board Board, preClose float64, upPct, downPct int) (upFen, downFen int64) {
 	pre := ToFen(preClose)
+	if board == BoardBSE {
+		return pre * int64(100+upPct) / 100, (pre*int64(100-downPct) + 99) / 100
+	}
 	upFen = (pre*int64(100+upPct) + 50) / 100
 	downFen = (pre*int64(100-downPct) + 50) / 100
 	return upFen, downFen

@@ -258,7 +258,7 @@ func TestLimitPricesAgreeWithExchange(t *testing.T) {
 		down, _ := strconv.ParseFloat(r["down_limit"], 64)
 		derivable := false
 		for _, p := range []int{5, 10, 20, 30} {
-			if u, d := LimitPrices(pre, p); u == ToFen(up) && d == ToFen(down) {
+			if u, d := BoardLimitPrices(BoardOf(code), pre, p); u == ToFen(up) && d == ToFen(down) {
 				derivable = true
 			}
 		}
@@ -277,8 +277,33 @@ func TestLimitPricesAgreeWithExchange(t *testing.T) {
 		}
 	}
 	t.Logf("%d agree, %d differ, %d not derivable from the previous close, %d in their free days", agree, differ, unexplained, free)
-	// README quotes these figures: 5,297 of the 5,300 derivable prices.
-	if agree != 5297 || differ != 3 {
-		t.Fatalf("%d agree and %d differ; want 5,297 and 3 (names that changed between the two files)", agree, differ)
+	// README quotes these figures: 5,429 of the 5,432 derivable prices
+	// (before BSE's inward rounding, its 132 prices that half-up misses
+	// passed as "not derivable" and hid the error).
+	if agree != 5429 || differ != 3 {
+		t.Fatalf("%d agree and %d differ; want 5,429 and 3 (names that changed between the two files)", agree, differ)
+	}
+}
+
+// The Beijing exchange rounds its limit prices inward; Shanghai and
+// Shenzhen round half-up. As in stk_limit.csv for 2025-12-19, a previous
+// close of 19.69 gives 25.597 and 13.783.
+func TestBoardLimitPricesRounding(t *testing.T) {
+	for _, c := range []struct {
+		board    Board
+		pre      float64
+		pct      int
+		up, down int64
+	}{
+		{BoardBSE, 19.69, 30, 2559, 1379},
+		{BoardMain, 19.69, 30, 2560, 1378},
+		{BoardBSE, 10, 30, 1300, 700},
+		{BoardMain, 9.99, 10, 1099, 899},
+		{BoardChiNext, 12.34, 20, 1481, 987},
+	} {
+		up, down := BoardLimitPrices(c.board, c.pre, c.pct)
+		if up != c.up || down != c.down {
+			t.Errorf("%s %.3f ±%d%%: %d/%d fen, want %d/%d", c.board, c.pre, c.pct, up, down, c.up, c.down)
+		}
 	}
 }

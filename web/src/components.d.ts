@@ -12,7 +12,6 @@ export {}
 declare module 'vue' {
   export interface GlobalComponents {
     ElAlert: typeof import('element-plus/es')['ElAlert']
-    ElAutocomplete: typeof import('element-plus/es')['ElAutocomplete']
     ElButton: typeof import('element-plus/es')['ElButton']
     ElCard: typeof import('element-plus/es')['ElCard']
     ElCheckbox: typeof import('element-plus/es')['ElCheckbox']
@@ -26,8 +25,6 @@ declare module 'vue' {
     ElForm: typeof import('element-plus/es')['ElForm']
     ElFormItem: typeof import('element-plus/es')['ElFormItem']
     ElInput: typeof import('element-plus/es')['ElInput']
-    ElMenu: typeof import('element-plus/es')['ElMenu']
-    ElMenuItem: typeof import('element-plus/es')['ElMenuItem']
     ElOption: typeof import('element-plus/es')['ElOption']
     ElOptionGroup: typeof import('element-plus/es')['ElOptionGroup']
     ElRadioButton: typeof import('element-plus/es')['ElRadioButton']
@@ -38,12 +35,16 @@ declare module 'vue' {
     ElTable: typeof import('element-plus/es')['ElTable']
     ElTableColumn: typeof import('element-plus/es')['ElTableColumn']
     ElTag: typeof import('element-plus/es')['ElTag']
-    ElTooltip: typeof import('element-plus/es')['ElTooltip']
     ErrorState: typeof import('./components/ErrorState.vue')['default']
+    HotTable: typeof import('./components/HotTable.vue')['default']
+    KeyboardWizard: typeof import('./components/KeyboardWizard.vue')['default']
     KlineChart: typeof import('./components/KlineChart.vue')['default']
+    NavLinks: typeof import('./components/NavLinks.vue')['default']
+    QuotePanel: typeof import('./components/QuotePanel.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
     SyntheticBadge: typeof import('./components/SyntheticBadge.vue')['default']
+    TokenDialog: typeof import('./components/TokenDialog.vue')['default']
     WorkflowForm: typeof import('./components/WorkflowForm.vue')['default']
   }
   export interface GlobalDirectives {

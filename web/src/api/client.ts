@@ -70,6 +70,10 @@ export async function parseError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `http_${res.status}`, fallback)
 }
 
+function isJson(res: Response): boolean {
+  return (res.headers.get('Content-Type') ?? '').includes('json')
+}
+
 export interface TokenStore {
   getItem(key: string): string | null
   setItem(key: string, value: string): void
@@ -81,6 +85,10 @@ export interface ClientOptions {
   storage?: TokenStore | null
   /** Asked when a write answers 401; resolves to the token, or null when the user cancels. */
   askToken?: (rejected: boolean) => Promise<string | null>
+  /** Told when a request cannot reach the server at all (connection refused, DNS, offline). */
+  onNetworkError?: () => void
+  /** Told when the server answered, whatever the status: it is reachable. */
+  onResponse?: () => void
 }
 
 export const TOKEN_KEY = 'stockd.apiToken'
@@ -96,6 +104,11 @@ function memoryStore(): TokenStore {
 
 export interface ApiClient {
   get<T>(path: string, query?: Query): Promise<T>
+  /**
+   * Starts a GET now whose answer the next get() of the same URL takes (once, within 5 s): the router
+   * asks for a page's data while the page's code is still on its way.
+   */
+  prefetch(path: string, query?: Query): void
   post<T>(path: string, body?: unknown): Promise<T>
   put<T>(path: string, body?: unknown): Promise<T>
   del<T>(path: string): Promise<T>
@@ -143,15 +156,25 @@ export function createClient(opts: ClientOptions = {}): ApiClient {
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     const t = tokenOverride !== undefined ? tokenOverride : token()
     if (t) headers['Authorization'] = `Bearer ${t}`
+    let res: Response
     try {
-      return await doFetch(path, {
+      res = await doFetch(path, {
         method,
         headers,
         body: body !== undefined ? JSON.stringify(body) : undefined,
       })
     } catch (e) {
+      opts.onNetworkError?.()
       throw new ApiError(0, 'network_error', e instanceof Error ? e.message : String(e))
     }
+    // A proxy in front (nginx) answers 502/504 itself while the backend is down: that is the server
+    // being away, not an answer from it.
+    if ((res.status === 502 || res.status === 504) && !isJson(res)) {
+      opts.onNetworkError?.()
+      throw new ApiError(0, 'network_error', `HTTP ${res.status} from a proxy`)
+    }
+    opts.onResponse?.()
+    return res
   }
 
   async function readJson<T>(res: Response): Promise<T> {
@@ -182,8 +205,28 @@ export function createClient(opts: ClientOptions = {}): ApiClient {
     return readJson<T>(res)
   }
 
+  const prefetched = new Map<string, { answer: Promise<unknown>; until: number }>()
+  const PREFETCH_MS = 5000
+
   return {
-    get: <T>(path: string, query?: Query) => request<T>('GET', path + buildQuery(query)),
+    get<T>(path: string, query?: Query) {
+      const url = path + buildQuery(query)
+      const p = prefetched.get(url)
+      prefetched.delete(url)
+      if (p && Date.now() < p.until) return p.answer as Promise<T>
+      return request<T>('GET', url)
+    },
+    prefetch(path: string, query?: Query) {
+      const url = path + buildQuery(query)
+      if (prefetched.has(url)) return
+      const answer = request('GET', url)
+      const entry = { answer, until: Infinity }
+      prefetched.set(url, entry)
+      answer.then(
+        () => (entry.until = Date.now() + PREFETCH_MS),
+        () => prefetched.get(url) === entry && prefetched.delete(url),
+      )
+    },
     post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
     put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
     del: <T>(path: string) => request<T>('DELETE', path),

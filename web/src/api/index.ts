@@ -1,8 +1,10 @@
-import { createClient } from './client'
+import { createClient, type Query } from './client'
 import { requestToken } from '../tokenPrompt'
+import { markOffline, markOnline } from '../connectivity'
 import type {
   Adjust,
   DailyAnswer,
+  Period,
   Health,
   HotEtf,
   HotList,
@@ -16,23 +18,43 @@ import type {
   WorkflowList,
 } from './types'
 
-export const client = createClient({ askToken: requestToken })
+export const client = createClient({ askToken: requestToken, onNetworkError: markOffline, onResponse: markOnline })
 
 const enc = encodeURIComponent
+
+function klineUrl(
+  code: string,
+  period: Period,
+  start: string | undefined,
+  end: string | undefined,
+  adjust: Adjust,
+): [string, Query] {
+  return period === 'day'
+    ? [`/api/stock/${enc(code)}/daily`, { start, end, adjust }]
+    : [`/api/stock/${enc(code)}/kline`, { period, start, end, adjust }]
+}
 
 export const api = {
   // ~3 years of trade dates for the picker (the server's default is 60).
   tradeDates: () => client.get<TradeDates>('/api/overview/trade-dates', { limit: 750 }),
   marketStats: (date?: string) => client.get<MarketStats>('/api/overview/market-stats', { date }),
-  hotStocks: (date: string | undefined, sort_by: string, limit: number) =>
-    client.get<HotList<HotStock>>('/api/overview/hot-stocks', { date, sort_by, limit }),
-  hotEtfs: (date: string | undefined, sort_by: string, limit: number) =>
-    client.get<HotList<HotEtf>>('/api/overview/hot-etfs', { date, sort_by, limit }),
+  hotStocks: (date: string | undefined, sort_by: string, limit: number, order?: 'asc') =>
+    client.get<HotList<HotStock>>('/api/overview/hot-stocks', { date, sort_by, limit, order }),
+  hotEtfs: (date: string | undefined, sort_by: string, limit: number, order?: 'asc') =>
+    client.get<HotList<HotEtf>>('/api/overview/hot-etfs', { date, sort_by, limit, order }),
 
   search: (q: string) => client.get<{ data: SearchHit[] }>('/api/stock/search', { q }),
   basic: (code: string) => client.get<StockBasic>(`/api/stock/${enc(code)}/basic`),
   daily: (code: string, start: string | undefined, end: string | undefined, adjust: Adjust) =>
     client.get<DailyAnswer>(`/api/stock/${enc(code)}/daily`, { start, end, adjust }),
+  /** 日K through /daily (cached since long), 周K/月K aggregated by the server through /kline. */
+  kline: (code: string, period: Period, start: string | undefined, end: string | undefined, adjust: Adjust) =>
+    client.get<DailyAnswer>(...klineUrl(code, period, start, end, adjust)),
+  /** Asks for a stock page's data ahead of the page (see client.prefetch). */
+  prefetchStock(code: string, period: Period, start: string | undefined, end: string | undefined, adjust: Adjust) {
+    client.prefetch(`/api/stock/${enc(code)}/basic`)
+    client.prefetch(...klineUrl(code, period, start, end, adjust))
+  },
 
   workflows: () => client.get<WorkflowList>('/api/workflows', { include_templates: true }),
   tools: () => client.get<{ tools: Tool[] }>('/api/workflows/tools'),

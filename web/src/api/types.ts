@@ -45,6 +45,8 @@ export interface HotEtf {
 export interface HotList<T> extends Synthetic {
   trade_date: string
   sort_by: string
+  /** Echoed by servers that can rank ascending (跌幅榜). */
+  order?: 'asc' | 'desc'
   data: T[]
 }
 
@@ -85,7 +87,27 @@ export interface StockBasic extends Synthetic {
   turnover_rate?: number | null
   total_mv?: number | null
   circ_mv?: number | null
+  /** Limit prices when the server knows them (Tushare stk_limit or its board rule). */
+  up_limit?: number | null
+  down_limit?: number | null
+  latest?: LatestBar | null
+  valuation?: Record<string, unknown> | null
   [key: string]: unknown
+}
+
+export interface LatestBar {
+  trade_date: string
+  open: number
+  high: number
+  low: number
+  close: number
+  pre_close: number
+  change?: number
+  pct_chg: number
+  vol: number
+  amount: number
+  up_limit?: number | null
+  down_limit?: number | null
 }
 
 export interface Bar {
@@ -101,10 +123,12 @@ export interface Bar {
 }
 
 export type Adjust = 'qfq' | 'hfq' | 'none'
+export type Period = 'day' | 'week' | 'month'
 
 export interface DailyAnswer extends Synthetic {
   ts_code: string
   name?: string
+  kind?: Kind
   adjust: Adjust
   anchor_date?: string | null
   start?: string

@@ -1,28 +1,39 @@
-import { ref, shallowRef } from 'vue'
-import { ApiError } from '../api/client'
+import { computed, getCurrentScope, onScopeDispose, ref, shallowRef } from 'vue'
+import { onReconnect } from '../connectivity'
+import { errorCode, errorText } from '../errors'
 
-/** Loading / error / data state for one request; answers of superseded calls are dropped. */
-export function useLoader<T, A extends unknown[] = []>(fn: (...args: A) => Promise<T>) {
+/**
+ * Loading / error / data state for one request; answers of superseded calls are dropped. A call that
+ * failed because the server was away runs again by itself when it is back.
+ */
+export function useLoader<T, A extends unknown[] = []>(
+  fn: (...args: A) => Promise<T>,
+  overrides: () => Partial<Record<string, string>> = () => ({}),
+) {
   const data = shallowRef<T | null>(null)
   const loading = ref(false)
-  const error = ref<string | null>(null)
-  /** The API's error code (e.g. "no_data", "not_found"), or null. */
-  const errorCode = ref<string | null>(null)
+  const failure = shallowRef<unknown>(null)
+  /** The API's error code (e.g. "no_data", "not_found", "network_error"), or null. */
+  const errorCodeRef = ref<string | null>(null)
+  /** The failure as a sentence of the UI's language (follows the language switch). */
+  const error = computed(() => (failure.value === null ? null : errorText(failure.value, overrides())))
   let seq = 0
+  let lastArgs: A | null = null
 
   async function run(...args: A): Promise<T | null> {
     const my = ++seq
+    lastArgs = args
     loading.value = true
-    error.value = null
-    errorCode.value = null
+    failure.value = null
+    errorCodeRef.value = null
     try {
       const v = await fn(...args)
       if (my === seq) data.value = v
       return v
     } catch (e) {
       if (my === seq) {
-        error.value = errorMessage(e)
-        errorCode.value = e instanceof ApiError ? e.code : null
+        failure.value = e
+        errorCodeRef.value = errorCode(e)
         data.value = null
       }
       return null
@@ -31,11 +42,12 @@ export function useLoader<T, A extends unknown[] = []>(fn: (...args: A) => Promi
     }
   }
 
-  return { data, loading, error, errorCode, run }
-}
+  if (getCurrentScope()) {
+    const off = onReconnect(() => {
+      if (errorCodeRef.value === 'network_error' && lastArgs) void run(...lastArgs)
+    })
+    onScopeDispose(off)
+  }
 
-export function errorMessage(e: unknown): string {
-  if (e instanceof ApiError) return e.message
-  if (e instanceof Error) return e.message
-  return String(e)
+  return { data, loading, error, errorCode: errorCodeRef, failure, run }
 }
