@@ -5,6 +5,7 @@
 #
 #   scripts/test-services.sh install     # Debian packages the tests need
 #   eval "$(scripts/test-services.sh start)"
+#   scripts/test-services.sh start clickhouse  # only one of the two (scripts/cluster-stack.sh)
 #   scripts/test-services.sh stop
 set -euo pipefail
 
@@ -74,13 +75,15 @@ start_redis() {
 	wait_for redis redis-cli -p "$REDIS_PORT" -a "$REDIS_PASSWORD" --no-auth-warning ping
 }
 
-start() {
+start() { # which: all (default), clickhouse or redis
+	local which=${1:-all}
+	case $which in all | clickhouse | redis) ;; *) log "start: want all, clickhouse or redis, not $which"; exit 2 ;; esac
 	stop >/dev/null 2>&1 || true
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
-	start_clickhouse
-	start_redis
-	log "clickhouse 127.0.0.1:$CH_TCP (http $CH_HTTP), redis 127.0.0.1:$REDIS_PORT, state $STATE"
+	[ "$which" = redis ] || start_clickhouse
+	[ "$which" = clickhouse ] || start_redis
+	log "clickhouse 127.0.0.1:$CH_TCP (http $CH_HTTP), redis 127.0.0.1:$REDIS_PORT ($which started), state $STATE"
 	cat <<ENV
 export STOCKD_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP
 export STOCKD_TEST_CLICKHOUSE_HTTP=127.0.0.1:$CH_HTTP
@@ -105,7 +108,7 @@ stop() {
 
 case "${1:-}" in
 install) install ;;
-start) start ;;
+start) start "${2:-all}" ;;
 stop) stop ;;
-*) echo "usage: $0 install|start|stop" >&2; exit 2 ;;
+*) echo "usage: $0 install|start [all|clickhouse|redis]|stop" >&2; exit 2 ;;
 esac
