@@ -36,5 +36,6 @@ lint:
 bench:
 	scripts/bench.sh
 
+## clean: build output, tmp/ and .cache/ (the Compose CLI and base image scripts/docker-e2e.sh builds once)
 clean:
-	rm -rf bin tmp web/dist
+	rm -rf bin tmp web/dist .cache

@@ -1,23 +1,26 @@
 #!/bin/sh
 # Development loop for the backend container: the source is mounted at /app.
-# Every second it looks for files under cmd/ and internal/ (and go.mod/go.sum) newer than the
-# last build; on a change it rebuilds /stockd and restarts `stockd serve` (migrate first).
+# Twice a second it looks for files under cmd/ and internal/ (and go.mod/go.sum) newer than the
+# last build; on a change it rebuilds /stockd while the old server keeps answering, then restarts
+# `stockd serve` (which applies pending migrations before it listens).
 # A failed build keeps the old process running and prints the compiler output.
+# STOCKD_BUILD_FLAGS are the image's build flags (the same as its compiled-package cache).
 # APP_DIR and STOCKD_OUT exist so the loop can be tried outside the container.
 set -u
 APP_DIR=${APP_DIR:-/app}
 OUT=${STOCKD_OUT:-/stockd}
+FLAGS=${STOCKD_BUILD_FLAGS:-}
 cd "$APP_DIR" || exit 1
 STAMP=${TMPDIR:-/tmp}/stockd-dev.$$.stamp
 pid=""
 
 build() {
 	echo "dev-reload: building stockd"
-	go build -ldflags "-s -w" -o "$OUT.new" ./cmd/stockd && mv "$OUT.new" "$OUT"
+	# shellcheck disable=SC2086
+	go build $FLAGS -ldflags "-s -w" -o "$OUT.new" ./cmd/stockd && mv "$OUT.new" "$OUT"
 }
 
 start() {
-	"$OUT" migrate || echo "dev-reload: migrate failed" >&2
 	"$OUT" serve &
 	pid=$!
 	echo "dev-reload: stockd serve running (pid $pid)"
@@ -41,7 +44,7 @@ trap 'stop; exit 0' INT TERM
 touch "$STAMP"
 if build; then start; fi
 while :; do
-	sleep 1
+	sleep 0.5
 	if [ -n "$(changed)" ]; then
 		touch "$STAMP"
 		if build; then

@@ -6,11 +6,13 @@
 #   2. HTTP: wrk on every cached endpoint of a stockd loaded with the real
 #      snapshot — L1+Redis, Redis only (L1 off), and the no-logic baseline
 #      server that writes the same bytes; cold vs warm latency; backend RSS.
-#   3. The demo market of 5,000 stocks × 1,000 days loaded by `stockd demo`
+#   3. Workflow runs: server time per agent round without the model, and
+#      the delay the server adds to the model's first token (runs.txt).
+#   4. The demo market of 5,000 stocks × 1,000 days loaded by `stockd demo`
 #      into each store (rows/s), then the uncached latency of every endpoint
 #      on it: one connection, no cache, every request reaches the store.
 # Output goes to tmp/bench/; docs/BENCHMARKS.md quotes it.
-# BENCH_QUICK=1 skips steps 1 and 3 (the big data sets take ~25 minutes);
+# BENCH_QUICK=1 skips steps 1 and 4 (the big data sets take ~25 minutes);
 # BENCH_GO=0 skips only step 1. BENCH_PORT (default 18900) is the first of
 # the 14 ports the servers listen on. BENCH_ROUNDS (default 3) is how many
 # times each cached-endpoint setup is measured, in turn with the others.
@@ -42,6 +44,17 @@ if [ "${BENCH_QUICK:-}" != 1 ] && [ "${BENCH_GO:-1}" != 0 ]; then
 		./internal/store/... ./internal/tushare ./internal/ingest ./internal/httpapi | tee -a "$OUT/go.txt"
 	go test -run '^$' -bench . -benchmem ./internal/cache | tee -a "$OUT/go.txt"
 fi
+
+# Workflow runs: the server's time per agent round with the model left out
+# (in-memory model; micro-benchmark of the agent alone, and the whole HTTP
+# stack with the run stored and streamed), and the delay the server adds to
+# the model's first token over loopback HTTP. Cheap (no big data set), so it
+# runs even with BENCH_QUICK; three repetitions, as the figures move with the
+# machine's load.
+echo "== Workflow runs (agent rounds, first-token delay)" | tee "$OUT/runs.txt"
+go test -run '^$' -bench 'BenchmarkAgentRound|BenchmarkFirstTokenDelay' -benchtime 300x -count 3 ./internal/agent | tee -a "$OUT/runs.txt"
+go test -run '^$' -bench 'BenchmarkRunRound|BenchmarkRunFirstToken' -benchtime 300x -count 3 ./internal/httpapi | tee -a "$OUT/runs.txt"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/runs.txt"
 
 # CPU split between load generator and servers (see the header).
 LOADGEN=() SERVER=()

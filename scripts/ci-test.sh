@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: installs missing Debian packages, starts real ClickHouse and
 # Redis on their own ports, then runs the format check, vet, the race-enabled
-# Go tests, the web UI's unit and browser tests and the local-stack
-# acceptance check. Servers are stopped on exit, pass or fail.
+# Go tests, the web UI's unit and browser tests, the local-stack acceptance
+# check and the Docker deployment on a private Docker engine. Servers are
+# stopped on exit, pass or fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,14 @@ export STOCKD_BIN=bin/stockd
 step "go test -race"
 go test -race -count=1 -timeout 40m ./...
 
+step "fuzz: every go test -fuzz target, ${FUZZ_TIME:-12s} each"
+FUZZ_TIME=${FUZZ_TIME:-12s} scripts/fuzz.sh
+
+step "soak: ${SOAK_DURATION:-75s} of mixed traffic while Redis is killed and the store restarted"
+# The short run keeps scripts/soak.sh honest; docs/BENCHMARKS.md has a full
+# 10-minute run. Its servers take ports of their own (SOAK_PORT_BASE).
+SOAK_DURATION=${SOAK_DURATION:-75s} SOAK_PORT_BASE=${SOAK_PORT_BASE:-$(( ${TEST_REDIS_PORT:-16379} + 40 ))} scripts/soak.sh
+
 step "web: unit tests (Vitest), type check and production build"
 (cd web && npm ci --no-audit --no-fund && npm test && npm run build)
 
@@ -57,3 +66,11 @@ export STACK_DIR=$(mktemp -d) \
 scripts/local-stack.sh up
 eval "$(scripts/local-stack.sh env)"
 scripts/acceptance.sh "$FRONTEND_URL" "$BACKEND_URL"
+
+step "Docker deployment on a private Docker engine (every mode, stand-ins for third-party images)"
+# The Compose stack publishes on the local stack's ports, so that one stops first.
+scripts/local-stack.sh down
+unset STACK_DIR
+docker_start=$SECONDS
+scripts/docker-e2e.sh
+echo "docker-e2e took $((SECONDS - docker_start)) s"

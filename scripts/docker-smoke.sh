@@ -1,26 +1,49 @@
 #!/usr/bin/env bash
-# End-to-end check on a machine with a Docker engine: start the full deployment, load the demo
-# market, run the acceptance list against localhost, stop again (volumes kept unless --volumes).
+# End-to-end check on a machine with a Docker engine and registry access: build the images, start
+# the full deployment with the demo market, run the acceptance list against the published ports,
+# stop again (volumes kept unless --volumes).
 #   scripts/docker-smoke.sh [--volumes]
+# The start (images already built) must be healthy within STOCKD_SMOKE_LIMIT seconds (default 180);
+# the smoke test fails when it is not. scripts/docker-e2e.sh runs this script against local stand-ins.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=scripts/docker-lib.sh
+. "$ROOT/scripts/docker-lib.sh"
+LIMIT=${STOCKD_SMOKE_LIMIT:-180}
 stop_args=()
 [ "${1:-}" = --volumes ] && stop_args=(--volumes)
-trap 'scripts/docker-stop.sh "${stop_args[@]}"' EXIT
 
+dc_find
+scripts/docker-start.sh --init-env
+echo "docker-smoke: building the images (not timed)"
+dc full build
+
+trap 'scripts/docker-stop.sh --full ${stop_args[@]+"${stop_args[@]}"}' EXIT
 start=$SECONDS
-scripts/docker-start.sh --full --demo
-echo "docker-smoke: full deployment healthy after $((SECONDS - start)) s (limit 180 s)"
+STOCKD_HEALTH_TIMEOUT=$LIMIT scripts/docker-start.sh --full --demo
+took=$((SECONDS - start))
+if [ "$took" -gt "$LIMIT" ]; then
+	echo "docker-smoke: FAIL full deployment healthy with the demo market after ${took} s, over the limit of ${LIMIT} s" >&2
+	exit 1
+fi
+echo "docker-smoke: full deployment healthy with the demo market after ${took} s (limit ${LIMIT} s)"
 
-val() { grep -E "^$1=" .env | tail -n 1 | cut -d= -f2-; }
-files=$(scripts/docker-start.sh --files full)
-compose_args=()
-for f in $files; do compose_args+=(-f "$f"); done
-if docker compose version >/dev/null 2>&1; then dc="docker compose"; else dc="docker-compose"; fi
-
-REDIS_HOST=127.0.0.1 REDIS_PORT=6379 REDIS_PASSWORD=$(val REDIS_PASSWORD) \
-	CLICKHOUSE_HOST=127.0.0.1 CLICKHOUSE_HTTP_PORT=8123 CLICKHOUSE_USER=$(val CLICKHOUSE_USER) CLICKHOUSE_PASSWORD=$(val CLICKHOUSE_PASSWORD) \
-	LANGFUSE_URL=http://localhost:3000 \
-	RESTART_BACKEND_CMD="$dc --project-directory $ROOT --env-file $ROOT/.env ${compose_args[*]} restart backend" \
-	scripts/acceptance.sh http://localhost:3001 http://localhost:8000
+val() { dc_env_value "$1"; }
+host=$(val STOCKD_APP_BIND_ADDRESS)
+infra=$(val STOCKD_INFRA_BIND_ADDRESS)
+host=${host:-127.0.0.1}
+infra=${infra:-127.0.0.1}
+[ "$host" = 0.0.0.0 ] && host=127.0.0.1
+[ "$infra" = 0.0.0.0 ] && infra=127.0.0.1
+port() {
+	local v
+	v=$(val "$1")
+	echo "${v:-$2}"
+}
+REDIS_HOST=$infra REDIS_PORT=$(port STOCKD_PORT_REDIS 6379) REDIS_PASSWORD=$(val REDIS_PASSWORD) \
+	CLICKHOUSE_HOST=$infra CLICKHOUSE_HTTP_PORT=$(port STOCKD_PORT_CLICKHOUSE_HTTP 8123) \
+	CLICKHOUSE_USER=$(val CLICKHOUSE_USER) CLICKHOUSE_PASSWORD=$(val CLICKHOUSE_PASSWORD) \
+	LANGFUSE_URL=http://$infra:$(port STOCKD_PORT_LANGFUSE 3000) \
+	RESTART_BACKEND_CMD="ROOT=$(printf %q "$ROOT"); . \"\$ROOT/scripts/docker-lib.sh\" && dc_find && dc full restart backend" \
+	scripts/acceptance.sh "http://$host:$(port STOCKD_PORT_FRONTEND 3001)" "http://$host:$(port STOCKD_PORT_BACKEND 8000)"

@@ -6,6 +6,8 @@
 #   scripts/test-services.sh install     # Debian packages the tests need
 #   eval "$(scripts/test-services.sh start)"
 #   scripts/test-services.sh start clickhouse  # only one of the two (scripts/cluster-stack.sh)
+#   scripts/test-services.sh down clickhouse|redis [--kill]   # one server down (the soak's faults)
+#   scripts/test-services.sh up clickhouse|redis              # and up again, its state kept
 #   scripts/test-services.sh stop
 set -euo pipefail
 
@@ -36,9 +38,9 @@ install() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-wait_for() { # name, command…
+wait_for() { # name, command… (30 s: a busy machine starts ClickHouse slowly)
 	local name=$1; shift
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		if "$@" >/dev/null 2>&1; then return 0; fi
 		sleep 0.1
 	done
@@ -93,22 +95,39 @@ export STOCKD_TEST_SERVICES_DIR=$STATE
 ENV
 }
 
+# stop_one NAME [SIGNAL]: SIGTERM (then SIGKILL after 5 s), or the signal
+# given (KILL: the server dies at once, as in a crash).
+stop_one() {
+	local pidfile=$STATE/$1.pid sig=${2:-TERM}
+	[ -f "$pidfile" ] || return 0
+	local pid
+	pid=$(cat "$pidfile")
+	kill -s "$sig" "$pid" 2>/dev/null || true
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null || true
+	rm -f "$pidfile"
+}
+
 stop() {
-	for name in clickhouse redis; do
-		local pidfile=$STATE/$name.pid
-		[ -f "$pidfile" ] || continue
-		local pid
-		pid=$(cat "$pidfile")
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null || true
-		rm -f "$pidfile"
-	done
+	for name in clickhouse redis; do stop_one "$name"; done
 }
 
 case "${1:-}" in
 install) install ;;
 start) start "${2:-all}" ;;
 stop) stop ;;
-*) echo "usage: $0 install|start [all|clickhouse|redis]|stop" >&2; exit 2 ;;
+# One server down and up again, its state kept (ClickHouse keeps its data;
+# Redis runs without persistence, so it comes back empty): the soak's faults.
+down)
+	case "${2:-}" in clickhouse | redis) ;; *) echo "usage: $0 down clickhouse|redis [--kill]" >&2; exit 2 ;; esac
+	sig=TERM
+	[ "${3:-}" = --kill ] && sig=KILL
+	stop_one "$2" "$sig"
+	;;
+up)
+	case "${2:-}" in clickhouse | redis) ;; *) echo "usage: $0 up clickhouse|redis" >&2; exit 2 ;; esac
+	stop_one "$2"
+	"start_$2"
+	;;
+*) echo "usage: $0 install|start [all|clickhouse|redis]|stop|down NAME [--kill]|up NAME" >&2; exit 2 ;;
 esac

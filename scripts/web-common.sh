@@ -2,17 +2,38 @@
 # exit, a private network for the browser, and one `stockd serve` on a free loopback port.
 
 # web_tmp: $tmp, removed on exit together with the server started by web_serve.
+# Other processes a script starts go into extra_pids and are stopped with it.
 web_tmp() {
   tmp=$(mktemp -d)
   server_pid=""
+  extra_pids=()
   trap web_cleanup EXIT INT TERM
 }
 web_cleanup() {
-  if [[ -n "${server_pid:-}" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  local p
+  for p in ${server_pid:-} "${extra_pids[@]}"; do
+    if kill -0 "$p" 2>/dev/null; then
+      kill "$p" 2>/dev/null || true
+      wait "$p" 2>/dev/null || true
+    fi
+  done
   rm -rf "$tmp"
+}
+
+# free_port: a free loopback port.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
+    || node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (10 s at most).
+wait_port() {
+  for _ in $(seq 1 100); do
+    if (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "nothing listens on 127.0.0.1:$1" >&2
+  exit 1
 }
 
 # web_netns SCRIPT [VAR=VALUE…]: Chromium fails every request in flight when the machine's network
@@ -37,8 +58,7 @@ web_serve() {
   local bin=$1 db=$2 web=$3
   shift 3
   local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
-    || node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  port=$(free_port)
   base="http://127.0.0.1:$port"
   (cd "$tmp" && exec env -u CLICKHOUSE_HOST -u REDIS_HOST -u API_TOKEN "$@" HTTP_ADDR="127.0.0.1:$port" \
     SQLITE_PATH="$db" WEB_DIR="$web" "$bin" serve >"$tmp/server.log" 2>&1) &

@@ -28,6 +28,7 @@ if [[ "${SKIP_GO_BUILD:-}" != "1" ]]; then
   echo "== backend: go build"
   mkdir -p bin
   go build -o bin/stockd ./cmd/stockd
+  go build -o bin/fakellm ./internal/agent/llmtest/fakellm
 fi
 
 source "$root/scripts/web-common.sh"
@@ -43,14 +44,22 @@ echo "== demo market into $tmp/demo.db"
 (cd "$tmp" && env -u CLICKHOUSE_HOST -u REDIS_HOST SQLITE_PATH="$tmp/demo.db" \
   "$root/bin/stockd" demo --stocks 300 --etfs 30 --days 320 --seed 1 --end 2025-12-18 >/dev/null)
 
+# Workflow runs go to the fake model (a scripted OpenAI-compatible server; -hostile ends every report
+# with HTML and script the UI must show as text).
+fake_port=$(free_port)
+"$root/bin/fakellm" -addr "127.0.0.1:$fake_port" -delay 60ms -hostile >"$tmp/fakellm.log" 2>&1 &
+extra_pids+=($!)
+wait_port "$fake_port"
+
 # Writes need a bearer token: the UI must ask for it once (dialog), keep it and retry.
 api_token="e2e-$RANDOM$RANDOM"
-web_serve "$root/bin/stockd" "$tmp/stock.db" "$root/web/dist" API_TOKEN="$api_token"
+web_serve "$root/bin/stockd" "$tmp/stock.db" "$root/web/dist" API_TOKEN="$api_token" \
+  OPENAI_BASE_URL="http://127.0.0.1:$fake_port/v1" OPENAI_MODEL=fake-analyst
 echo "== serving the snapshot on $base"
 
 echo "== e2e"
 status=0
-E2E_DATA_DIR="$data_dir" E2E_API_TOKEN="$api_token" E2E_STOCKD="$root/bin/stockd" E2E_DEMO_DB="$tmp/demo.db" \
+E2E_DATA_DIR="$data_dir" E2E_API_TOKEN="$api_token" E2E_FAKE_MODEL=1 E2E_STOCKD="$root/bin/stockd" E2E_DEMO_DB="$tmp/demo.db" \
   E2E_WEB_DIR="$root/web/dist" node web/e2e/run.mjs "$base" || status=$?
 if [[ $status -ne 0 ]]; then
   echo "---- stockd log (tail) ----"

@@ -12,10 +12,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/stockdatasource/stockd/internal/agent"
 	"github.com/stockdatasource/stockd/internal/cache"
 	"github.com/stockdatasource/stockd/internal/config"
 	"github.com/stockdatasource/stockd/internal/httpapi"
 	"github.com/stockdatasource/stockd/internal/query"
+	"github.com/stockdatasource/stockd/internal/runs"
+	"github.com/stockdatasource/stockd/internal/tracing"
 	"github.com/stockdatasource/stockd/internal/workflow"
 )
 
@@ -52,11 +55,48 @@ func (a app) serve(ctx context.Context, args []string) error {
 	a.watchSingleNode(ctx, st)
 	ttl := cacheTTLs(a.cfg)
 	queries := query.New(st, c, ttl)
+	workflows := workflow.NewService(st, c, ttl.Workflows)
+
+	tracer, err := tracing.New(tracing.Config{
+		Host: a.cfg.LangfuseHost, PublicKey: a.cfg.LangfusePublicKey, SecretKey: a.cfg.LangfuseSecretKey,
+		PublicURL: a.cfg.LangfusePublicURL, ServiceVersion: version, Logger: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// What is still queued goes out before the process ends.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := tracer.Shutdown(sctx); err != nil {
+			a.log.Warn("flushing traces to Langfuse at shutdown failed", "err", err)
+		}
+	}()
+	reg.MustRegister(tracer.Collector())
+	ag, err := a.newAgent(queries, tracer)
+	if err != nil {
+		return err
+	}
+	if ag != nil {
+		defer ag.Close()
+	}
+	runService := runs.New(runs.Options{
+		Agent: ag, Workflows: workflows, Store: st, KnownCode: queries.KnownCode,
+		MaxConcurrent: a.cfg.AgentMaxConcurrentRuns, TraceURL: tracer.TraceURL,
+		Metrics: runs.NewMetrics(reg), Logger: a.log,
+	})
+	if n, err := runService.MarkInterrupted(ctx); err != nil {
+		a.log.Warn("could not mark the runs a previous server left running", "err", err)
+	} else if n > 0 {
+		a.log.Info("runs left running by a stopped server marked failed (interrupted)", "runs", n)
+	}
+
 	handler := httpapi.New(httpapi.Deps{
 		Store:     st,
 		Overview:  queries,
 		Stock:     queries,
-		Workflows: workflow.NewService(st, c, ttl.Workflows),
+		Workflows: workflows,
+		Runs:      runService,
 		Cache:     c,
 		APIToken:  a.cfg.APIToken,
 		Logger:    a.log,
@@ -64,7 +104,7 @@ func (a app) serve(ctx context.Context, args []string) error {
 		WebDir:    a.cfg.WebDir,
 	})
 	if a.cfg.APIToken == "" {
-		a.log.Warn("API_TOKEN is not set: admin endpoints are refused and workflow writes are open")
+		a.log.Warn("API_TOKEN is not set: admin endpoints are refused, and only clients on this machine (loopback) may write workflows")
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -73,11 +113,49 @@ func (a app) serve(ctx context.Context, args []string) error {
 	}
 	srv := httpapi.NewServer(handler, a.log)
 	a.log.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "store", st.Kind(), "redis", c.RedisStatus(), "version", version)
-	if err := httpapi.Run(ctx, srv, ln, a.cfg.ShutdownWait); err != nil {
+	err = httpapi.Run(ctx, srv, ln, a.cfg.ShutdownWait)
+	// Runs cut short by the shutdown store their end before the store closes.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if werr := runService.Wait(wctx); werr != nil {
+		a.log.Warn("runs still storing their records at exit; they will be marked interrupted at the next start", "active", runService.Active())
+	}
+	if err != nil {
 		return err
 	}
 	a.log.Info("stopped")
 	return nil
+}
+
+// newAgent is the model's agent with the data tools bound to the queries,
+// or nil when OPENAI_MODEL is not set (runs answer 503 llm_not_configured).
+func (a app) newAgent(queries *query.Queries, tracer *tracing.Tracer) (*agent.Agent, error) {
+	cfg := a.cfg
+	if cfg.OpenAIModel == "" {
+		a.log.Info("OPENAI_MODEL is not set: workflow runs and generation are off (503 llm_not_configured)")
+		return nil, nil
+	}
+	tools, err := runs.Tools(workflow.Tools(), queries.Tools(), a.log)
+	if err != nil {
+		return nil, err
+	}
+	retries := cfg.AgentMaxRetries
+	if retries == 0 {
+		retries = -1 // the agent reads 0 as its default
+	}
+	ag, err := agent.New(agent.Config{
+		BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, Model: cfg.OpenAIModel, Provider: cfg.OpenAIProvider,
+		Tools:     tools,
+		MaxRounds: cfg.AgentMaxRounds, RunTimeout: cfg.AgentRunTimeout, MaxOutputTokens: cfg.AgentMaxOutputTokens,
+		ToolTimeout: cfg.AgentToolTimeout, MaxToolResultBytes: cfg.AgentMaxToolResultBytes,
+		MaxRetries: retries, MaxRetryDelay: cfg.AgentMaxRetryDelay,
+		Tracer: tracer.Tracer(), TraceURL: tracer.TraceURL, Logger: a.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("workflow runs: %w", err)
+	}
+	a.log.Info("workflow runs enabled", "model", cfg.OpenAIModel, "base_url", cfg.OpenAIBaseURL, "tracing", tracer.Enabled())
+	return ag, nil
 }
 
 // cacheTTLs are the CACHE_TTL_* settings by class.

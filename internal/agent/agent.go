@@ -251,7 +251,7 @@ func (a *Agent) Cancel(runID string) bool {
 	cancel := a.active[runID]
 	a.mu.Unlock()
 	if cancel != nil {
-		cancel(errUserCancel)
+		cancel(ErrCanceled)
 	}
 	return cancel != nil
 }

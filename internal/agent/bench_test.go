@@ -1,15 +1,11 @@
 package agent_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,42 +17,6 @@ import (
 	"github.com/stockdatasource/stockd/internal/tracing/langfusetest"
 	"github.com/stockdatasource/stockd/internal/workflow"
 )
-
-// instantModel is an http.RoundTripper that answers chat completions from
-// memory with pre-encoded SSE bodies: the model costs nothing and there is
-// no network, so what a benchmark measures is the server's own work.
-type instantModel struct {
-	toolRound, answerRound []byte
-}
-
-func (m *instantModel) RoundTrip(r *http.Request) (*http.Response, error) {
-	body, _ := io.ReadAll(r.Body)
-	r.Body.Close()
-	stream := m.answerRound
-	if !bytes.Contains(body, []byte(`"role":"tool"`)) {
-		stream = m.toolRound
-	}
-	return &http.Response{
-		StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Request: r,
-		Header: http.Header{"Content-Type": {"text/event-stream"}},
-		Body:   io.NopCloser(bytes.NewReader(stream)),
-	}, nil
-}
-
-// sseBody renders a scripted turn as the bytes of a streamed answer, using
-// the fake server itself so the format is the tested one.
-func sseBody(b *testing.B, turn llmtest.Turn) []byte {
-	srv := llmtest.New(b, turn)
-	resp, err := http.Post(srv.URL+"/chat/completions", "application/json",
-		strings.NewReader(`{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}`))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	srv.Close()
-	return out
-}
 
 // discardWriter is a ResponseWriter that flushes into nothing.
 type discardWriter struct{ h http.Header }
@@ -82,12 +42,12 @@ func BenchmarkAgentRound(b *testing.B) {
 	for i := range answer {
 		answer[i] = "分析"
 	}
-	model := &instantModel{
-		toolRound: sseBody(b, llmtest.Turn{Reasoning: thinking, Calls: []llmtest.Call{
+	model := &llmtest.Instant{
+		ToolRound: llmtest.Recorded(b, llmtest.Turn{Reasoning: thinking, Calls: []llmtest.Call{
 			{Name: "get_stock_basic", Args: `{"code":"600519.SH"}`},
 			{Name: "get_stock_daily", Args: `{"code":"600519.SH","start":"20250901","end":"20251218","adjust":"qfq"}`},
 		}, Usage: llmtest.Usage{Prompt: 800, Completion: 60}}),
-		answerRound: sseBody(b, llmtest.Turn{Content: answer, Usage: llmtest.Usage{Prompt: 2400, Completion: 200}}),
+		AnswerRound: llmtest.Recorded(b, llmtest.Turn{Content: answer, Usage: llmtest.Usage{Prompt: 2400, Completion: 200}}),
 	}
 	result := []byte(`{"ts_code":"600519.SH","name":"贵州茅台","data":[` + strings.Repeat(`{"date":"2025-12-18","open":1440.0,"close":1431.0,"vol":31234.5},`, 24) + `{}]}`)
 	var tools []agent.Tool
@@ -143,60 +103,18 @@ func BenchmarkAgentRound(b *testing.B) {
 // start: from the client's POST to the model receiving its request.
 // Goal: relay + setup < 10 ms.
 func BenchmarkFirstTokenDelay(b *testing.B) {
-	sent := make(chan time.Time, 1)
-	model := llmtest.NewScript(b, func(*llmtest.Request) llmtest.Turn {
-		return llmtest.Turn{Content: []string{"首", "个", "回答"}, AfterChunk: func(i int) {
-			if i == 2 { // chunk 1 is the role, 2 the first token
-				sent <- time.Now()
-			}
-		}}
-	})
-	a, err := agent.New(agent.Config{BaseURL: model.URL, Model: "m", Tools: catalogueTools(&toolCalls{}, nil), Logger: quiet()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer a.Close()
-	api := httptest.NewServer(runHandler(a, request(b), time.Minute))
-	defer api.Close()
-	client := &http.Client{}
-	defer client.CloseIdleConnections()
-
-	relay := make([]time.Duration, 0, b.N)
-	setup := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		before := len(model.Requests())
-		posted := time.Now()
-		resp, err := client.Post(api.URL, "application/json", nil)
+	llmtest.BenchFirstToken(b, func(modelURL string) func() (*http.Response, error) {
+		a, err := agent.New(agent.Config{BaseURL: modelURL, Model: "m", Tools: catalogueTools(&toolCalls{}, nil), Logger: quiet()})
 		if err != nil {
 			b.Fatal(err)
 		}
-		sc := bufio.NewScanner(resp.Body)
-		var got time.Time
-		for sc.Scan() {
-			if sc.Text() == "event: content" {
-				sc.Scan() // its data line: the token is on the wire here
-				got = time.Now()
-				break
-			}
-		}
-		t0 := <-sent
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if got.IsZero() {
-			b.Fatal("no content event")
-		}
-		relay = append(relay, got.Sub(t0))
-		setup = append(setup, model.Requests()[before].At.Sub(posted))
-	}
-	b.StopTimer()
-	report := func(name string, ds []time.Duration) {
-		slices.Sort(ds)
-		b.ReportMetric(float64(ds[len(ds)/2].Microseconds()), name+"-p50-µs")
-		b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds()), name+"-p99-µs")
-	}
-	report("relay", relay)
-	report("setup", setup)
+		b.Cleanup(a.Close)
+		api := httptest.NewServer(runHandler(a, request(b), time.Minute))
+		b.Cleanup(api.Close)
+		client := &http.Client{}
+		b.Cleanup(client.CloseIdleConnections)
+		return func() (*http.Response, error) { return client.Post(api.URL, "application/json", nil) }
+	})
 }
 
 // cpuTime is the user+system CPU time of the process so far.

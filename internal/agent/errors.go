@@ -43,9 +43,14 @@ type Error struct {
 func (e *Error) Error() string { return e.Message }
 func (e *Error) Unwrap() error { return e.Err }
 
+// ErrCanceled is the cause to cancel a run's context with (see
+// context.WithCancelCause) when a user cancels it: the run ends canceled
+// with the message "the run was canceled", where any other cause reads as
+// the client having gone away. Cancel uses it.
+var ErrCanceled = errors.New("canceled through the API")
+
 var (
 	errRunTimeout  = errors.New("run timeout")
-	errUserCancel  = errors.New("canceled through the API")
 	errStreamEnded = errors.New("the stream ended before a finish_reason")
 )
 
@@ -116,7 +121,7 @@ func contextError(ctx context.Context, timeout fmt.Stringer) *Error {
 	switch {
 	case errors.Is(cause, errRunTimeout):
 		return &Error{Code: CodeRunTimeout, Message: fmt.Sprintf("the run did not finish within %s (AGENT_RUN_TIMEOUT)", timeout), Err: cause}
-	case errors.Is(cause, errUserCancel):
+	case errors.Is(cause, ErrCanceled):
 		return &Error{Code: CodeCanceled, Message: "the run was canceled", Err: cause}
 	case errors.Is(cause, context.DeadlineExceeded):
 		return &Error{Code: CodeRunTimeout, Message: "the run's deadline passed", Err: cause}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/openai/openai-go/v3"
@@ -114,21 +113,12 @@ func (a *Agent) Generate(ctx context.Context, description string) (*Draft, error
 // parseDraft reads the model's answer the way a create body is read
 // (strictly: unknown fields are findings too) and validates it.
 func parseDraft(answer string) (workflow.Workflow, *workflow.ValidationError) {
-	body := []byte(extractJSON(answer))
 	var w workflow.Workflow
-	_, err := workflow.DecodeInput(body)
+	in, err := workflow.DecodeInput([]byte(extractJSON(answer)))
 	if err == nil {
-		err = json.Unmarshal(body, &w)
-	}
-	if err == nil {
-		w.ID, w.IsTemplate, w.CreatedAt, w.UpdatedAt = "", false, time.Time{}, time.Time{}
-		w.Name, w.Category = strings.TrimSpace(w.Name), strings.TrimSpace(w.Category)
-		if w.Category == "" {
-			w.Category = workflow.DefaultCategory
-		}
-		w.Tags = nonNil(w.Tags)
-		w.Variables = nonNil(w.Variables)
-		w.SelectedTools = nonNil(w.SelectedTools)
+		// The create path: read-only fields (id, is_template, times) are
+		// ignored, the rest normalised as a saved workflow is.
+		in.Apply(&w)
 		err = workflow.Validate(&w, workflow.ToolExists)
 	}
 	if err == nil {
@@ -139,13 +129,6 @@ func parseDraft(answer string) (workflow.Workflow, *workflow.ValidationError) {
 		return workflow.Workflow{}, ve
 	}
 	return workflow.Workflow{}, &workflow.ValidationError{Fields: []workflow.FieldError{{Field: "body", Message: err.Error()}}}
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 // extractJSON takes the object out of an answer that wraps it in a code

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	neturl "net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -55,14 +56,27 @@ type Config struct {
 	APIToken     string        // API_TOKEN
 	ShutdownWait time.Duration // SHUTDOWN_TIMEOUT
 
-	// The LLM settings are read now and used by the workflow runs (LLM
-	// calls traced in Langfuse), which land in the same release.
-	LangfuseHost      string // LANGFUSE_HOST
+	// Tracing of workflow runs to Langfuse; no host, no exporter.
+	LangfuseHost      string // LANGFUSE_HOST: where the backend sends traces
 	LangfusePublicKey string // LANGFUSE_PUBLIC_KEY
 	LangfuseSecretKey string // LANGFUSE_SECRET_KEY
-	OpenAIBaseURL     string // OPENAI_BASE_URL
-	OpenAIAPIKey      string // OPENAI_API_KEY
-	OpenAIModel       string // OPENAI_MODEL
+	LangfusePublicURL string // LANGFUSE_PUBLIC_URL: Langfuse as a browser reaches it (links); default LANGFUSE_HOST
+
+	// The model of workflow runs; no model, no runs (503 llm_not_configured).
+	OpenAIBaseURL  string // OPENAI_BASE_URL; empty: OpenAI's
+	OpenAIAPIKey   string // OPENAI_API_KEY
+	OpenAIModel    string // OPENAI_MODEL
+	OpenAIProvider string // OPENAI_PROVIDER: gen_ai.provider.name of the traces (deepseek, ollama…); default openai
+
+	// Limits of a run.
+	AgentMaxRounds          int           // AGENT_MAX_ROUNDS: model calls per run
+	AgentRunTimeout         time.Duration // AGENT_RUN_TIMEOUT: a whole run (and a generation)
+	AgentToolTimeout        time.Duration // AGENT_TOOL_TIMEOUT: one tool call
+	AgentMaxOutputTokens    int           // AGENT_MAX_OUTPUT_TOKENS: max_tokens of each model call
+	AgentMaxToolResultBytes int           // AGENT_MAX_TOOL_RESULT_BYTES: what the model sees of one tool result
+	AgentMaxRetries         int           // AGENT_MAX_RETRIES: retries of a 408/409/429/5xx or a failed connection; 0 = none
+	AgentMaxRetryDelay      time.Duration // AGENT_MAX_RETRY_DELAY: the longest wait before a retry (Retry-After beyond it fails at once)
+	AgentMaxConcurrentRuns  int           // AGENT_MAX_CONCURRENT_RUNS: runs in progress per server; one more gets 429
 
 	LogLevel  slog.Level // LOG_LEVEL
 	LogFormat string     // LOG_FORMAT: text or json
@@ -134,14 +148,25 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 		SyncLeaseTTL:       r.duration("SYNC_LEASE_TTL", 30*time.Second),
 		APIToken:           r.secret("API_TOKEN"),
 		ShutdownWait:       r.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
-		LangfuseHost:       r.str("LANGFUSE_HOST", ""),
+		LangfuseHost:       r.url("LANGFUSE_HOST"),
 		LangfusePublicKey:  r.str("LANGFUSE_PUBLIC_KEY", ""),
 		LangfuseSecretKey:  r.secret("LANGFUSE_SECRET_KEY"),
-		OpenAIBaseURL:      r.str("OPENAI_BASE_URL", ""),
+		LangfusePublicURL:  r.url("LANGFUSE_PUBLIC_URL"),
+		OpenAIBaseURL:      r.url("OPENAI_BASE_URL"),
 		OpenAIAPIKey:       r.secret("OPENAI_API_KEY"),
 		OpenAIModel:        r.str("OPENAI_MODEL", ""),
-		LogLevel:           r.level("LOG_LEVEL", slog.LevelInfo),
-		LogFormat:          r.oneOf("LOG_FORMAT", "text", "text", "json"),
+		OpenAIProvider:     r.str("OPENAI_PROVIDER", ""),
+
+		AgentMaxRounds:          r.intRange("AGENT_MAX_ROUNDS", 8, 1, 50),
+		AgentRunTimeout:         r.durationRange("AGENT_RUN_TIMEOUT", 5*time.Minute, time.Second, 2*time.Hour),
+		AgentToolTimeout:        r.durationRange("AGENT_TOOL_TIMEOUT", 15*time.Second, 100*time.Millisecond, 10*time.Minute),
+		AgentMaxOutputTokens:    r.intRange("AGENT_MAX_OUTPUT_TOKENS", 4096, 16, 1_000_000),
+		AgentMaxToolResultBytes: r.intRange("AGENT_MAX_TOOL_RESULT_BYTES", 16<<10, 256, 16<<20),
+		AgentMaxRetries:         r.intRange("AGENT_MAX_RETRIES", 2, 0, 10),
+		AgentMaxRetryDelay:      r.durationRange("AGENT_MAX_RETRY_DELAY", 20*time.Second, 0, 10*time.Minute),
+		AgentMaxConcurrentRuns:  r.intRange("AGENT_MAX_CONCURRENT_RUNS", 32, 1, 10000),
+		LogLevel:                r.level("LOG_LEVEL", slog.LevelInfo),
+		LogFormat:               r.oneOf("LOG_FORMAT", "text", "text", "json"),
 	}
 	c.RedisDB, c.RedisSentinelMaster, c.RedisSentinelPassword = r.redisTopology(c.RedisMode, c.RedisHost, c.RedisAddrs)
 	if c.RedisTimeout <= 0 || c.RedisTimeout > time.Minute {
@@ -152,6 +177,9 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.CachePrefix == "" {
 		r.fail("CACHE_PREFIX", "", errors.New("must not be empty: every key we write lives under it"))
+	}
+	if c.LangfuseHost != "" && (c.LangfusePublicKey == "" || c.LangfuseSecretKey == "") {
+		r.fail("LANGFUSE_HOST", c.LangfuseHost, errors.New("needs LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY (the project's API keys); unset it to run without tracing"))
 	}
 	if r.err != nil {
 		return Config{}, r.err
@@ -297,6 +325,30 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// durationRange reads a duration within [lo, hi].
+func (r *reader) durationRange(name string, def, lo, hi time.Duration) time.Duration {
+	d := r.duration(name, def)
+	if d < lo || d > hi {
+		r.fail(name, d.String(), fmt.Errorf("must be between %s and %s", lo, hi))
+		return def
+	}
+	return d
+}
+
+// url reads an optional http(s) URL, without a trailing slash.
+func (r *reader) url(name string) string {
+	v := strings.TrimRight(r.str(name, ""), "/")
+	if v == "" {
+		return ""
+	}
+	u, err := neturl.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.fail(name, v, errors.New("not an http(s) URL"))
+		return ""
+	}
+	return v
 }
 
 func (r *reader) ident(name, def string) string {

@@ -151,6 +151,13 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"CACHE_L1_TTL":        "soon",
 		"CACHE_TTL_LATEST":    "-5s",
 		"SYNC_LEASE_TTL":      "500ms",
+		"AGENT_MAX_ROUNDS":    "0",
+		"AGENT_RUN_TIMEOUT":   "0s",
+		"AGENT_TOOL_TIMEOUT":  "forever",
+		"AGENT_MAX_RETRIES":   "11",
+		"OPENAI_BASE_URL":     "api.deepseek.com",
+		"LANGFUSE_HOST":       "http://langfuse:3000",
+		"LANGFUSE_PUBLIC_URL": "localhost:3000",
 	}
 	for name, val := range cases {
 		_, err := LoadFrom(env(map[string]string{name: val}))
@@ -161,6 +168,38 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		if msg := err.Error(); !strings.Contains(msg, name) || strings.Contains(msg, "\n") {
 			t.Errorf("%s=%q: error %q must be one line naming the variable", name, val, msg)
 		}
+	}
+}
+
+// The model and Langfuse settings, and the limits of a run with their
+// defaults; OPENAI_API_KEY and LANGFUSE_SECRET_KEY take *_FILE like every
+// secret.
+func TestAgentSettings(t *testing.T) {
+	c, err := LoadFrom(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OpenAIModel != "" || c.LangfuseHost != "" || c.AgentMaxRounds != 8 || c.AgentRunTimeout != 5*time.Minute || c.AgentToolTimeout != 15*time.Second ||
+		c.AgentMaxOutputTokens != 4096 || c.AgentMaxToolResultBytes != 16384 || c.AgentMaxRetries != 2 || c.AgentMaxRetryDelay != 20*time.Second ||
+		c.AgentMaxConcurrentRuns != 32 {
+		t.Errorf("defaults: %+v", c)
+	}
+	key := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(key, []byte("sk-abc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = LoadFrom(env(map[string]string{
+		"OPENAI_BASE_URL": "https://api.deepseek.com/v1/", "OPENAI_API_KEY_FILE": key, "OPENAI_MODEL": "deepseek-chat", "OPENAI_PROVIDER": "deepseek",
+		"LANGFUSE_HOST": "http://langfuse-web:3000", "LANGFUSE_PUBLIC_KEY": "pk-lf-1", "LANGFUSE_SECRET_KEY": "sk-lf-1", "LANGFUSE_PUBLIC_URL": "http://localhost:3000",
+		"AGENT_MAX_ROUNDS": "3", "AGENT_RUN_TIMEOUT": "90s", "AGENT_MAX_RETRIES": "0", "AGENT_MAX_CONCURRENT_RUNS": "4",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OpenAIBaseURL != "https://api.deepseek.com/v1" || c.OpenAIAPIKey != "sk-abc" || c.OpenAIModel != "deepseek-chat" || c.OpenAIProvider != "deepseek" ||
+		c.LangfuseHost != "http://langfuse-web:3000" || c.LangfusePublicURL != "http://localhost:3000" || c.AgentMaxRounds != 3 ||
+		c.AgentRunTimeout != 90*time.Second || c.AgentMaxRetries != 0 || c.AgentMaxConcurrentRuns != 4 {
+		t.Errorf("values: %+v", c)
 	}
 }
 

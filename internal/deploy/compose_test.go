@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,14 +14,10 @@ import (
 )
 
 var (
-	infraServices   = []string{"clickhouse", "postgres", "redis"}
-	langfuseSvcs    = []string{"langfuse-web", "langfuse-worker", "minio"}
-	appServices     = []string{"backend", "frontend"}
-	expectedByMode  = map[string][]string{}
-	documentedPorts = map[string]string{ // published port -> service
-		"3001": "frontend", "8000": "backend", "3000": "langfuse-web",
-		"6379": "redis", "8123": "clickhouse", "9000": "clickhouse",
-	}
+	infraServices  = []string{"clickhouse", "postgres", "redis"}
+	langfuseSvcs   = []string{"langfuse-web", "langfuse-worker", "minio"}
+	appServices    = []string{"backend", "frontend"}
+	expectedByMode = map[string][]string{}
 )
 
 func init() {
@@ -54,16 +51,39 @@ func TestComposeModeServices(t *testing.T) {
 		if got := serviceNames(p); !reflect.DeepEqual(got, expectedByMode[mode]) {
 			t.Errorf("mode %s: services %v, want %v", mode, got, expectedByMode[mode])
 		}
-		if p.Name != "stockd" {
-			t.Errorf("mode %s: project name %q, want stockd", mode, p.Name)
-		}
+		// One network per project, never a fixed name another mode's project would share (and a
+		// `down` of that project would try to remove).
 		for _, n := range p.NetworkNames() {
 			if n != "default" {
 				t.Errorf("mode %s: extra network %q (one network expected)", mode, n)
 			}
 		}
-		if net, ok := p.Networks["default"]; !ok || net.Name != "stockd" {
-			t.Errorf("mode %s: default network should be named stockd, got %+v", mode, p.Networks["default"])
+		if net, ok := p.Networks["default"]; ok && net.Name != p.Name+"_default" {
+			t.Errorf("mode %s: default network named %q; want the project's own %q", mode, net.Name, p.Name+"_default")
+		}
+	}
+}
+
+// Each mode is its own Compose project, so `up --remove-orphans` or `down` of one never touches
+// another's containers; scripts/docker-start.sh --project is the one definition.
+func TestComposeProjectPerMode(t *testing.T) {
+	seen := map[string]string{}
+	for _, mode := range allModes {
+		name := strings.TrimSpace(runScript(t, "scripts/docker-start.sh", "--project", mode))
+		if !regexp.MustCompile(`^stockd(-[a-z]+)?$`).MatchString(name) {
+			t.Errorf("mode %s: project %q", mode, name)
+		}
+		if other, dup := seen[name]; dup {
+			t.Errorf("modes %s and %s share the project %q", other, mode, name)
+		}
+		seen[name] = mode
+	}
+	if seen["stockd"] != "full" {
+		t.Errorf("full mode should keep the project name stockd (its volumes are stockd_*): %v", seen)
+	}
+	for _, f := range []string{"scripts/docker-start.sh", "scripts/docker-stop.sh", "scripts/docker-lib.sh"} {
+		if strings.Contains(readFileT(t, filepath.Join(repoRoot(t), f)), "COMPOSE_IGNORE_ORPHANS") {
+			t.Errorf("%s sets COMPOSE_IGNORE_ORPHANS, which Compose refuses together with --remove-orphans", f)
 		}
 	}
 }
@@ -112,39 +132,92 @@ func TestComposeDependsOnStaysInsideMode(t *testing.T) {
 	}
 }
 
+// portVars maps each published port to the variable that sets its host port and whether
+// STOCKD_INFRA_BIND_ADDRESS (infra), STOCKD_APP_BIND_ADDRESS (app) or nothing (loopback) opens it.
+var portVars = []struct {
+	svc, target, variable, bind string
+}{
+	{"frontend", "3001", "STOCKD_PORT_FRONTEND", "app"},
+	{"backend", "8000", "STOCKD_PORT_BACKEND", "app"},
+	{"langfuse-web", "3000", "STOCKD_PORT_LANGFUSE", "infra"},
+	{"clickhouse", "8123", "STOCKD_PORT_CLICKHOUSE_HTTP", "infra"},
+	{"clickhouse", "9000", "STOCKD_PORT_CLICKHOUSE", "infra"},
+	{"redis", "6379", "STOCKD_PORT_REDIS", "infra"},
+	{"langfuse-worker", "3030", "STOCKD_PORT_LANGFUSE_WORKER", "loopback"},
+	{"postgres", "5432", "STOCKD_PORT_POSTGRES", "loopback"},
+	{"minio", "9000", "STOCKD_PORT_MINIO", "loopback"},
+	{"minio", "9001", "STOCKD_PORT_MINIO_CONSOLE", "loopback"},
+}
+
 func TestComposePorts(t *testing.T) {
-	envFile, _ := testEnvFile(t, nil)
-	for _, mode := range allModes {
-		p := mustLoad(t, mode, envFile)
-		published := map[string]string{}
-		for _, s := range p.Services {
-			for _, port := range s.Ports {
-				if port.Published == "" {
+	template := readEnvFile(t, filepath.Join(repoRoot(t), ".env.docker"))
+	for _, pv := range portVars {
+		if _, ok := template[pv.variable]; !ok {
+			t.Errorf(".env.docker does not document %s", pv.variable)
+		}
+	}
+	for _, bind := range []string{"STOCKD_INFRA_BIND_ADDRESS", "STOCKD_APP_BIND_ADDRESS"} {
+		if template[bind] != "127.0.0.1" {
+			t.Errorf(".env.docker: %s=%q, want 127.0.0.1 by default", bind, template[bind])
+		}
+	}
+	// Every host port from its own variable (unique test values), on 127.0.0.1 by default; then
+	// each bind variable moves exactly its ports.
+	overrides := map[string]string{}
+	for i, pv := range portVars {
+		overrides[pv.variable] = strconv.Itoa(41000 + i)
+	}
+	for _, c := range []struct {
+		name        string
+		infra, app  string
+		wantInfraIP string
+		wantAppIP   string
+	}{
+		{"defaults", "", "", "127.0.0.1", "127.0.0.1"},
+		{"infra opened", "10.1.2.3", "", "10.1.2.3", "127.0.0.1"},
+		{"app opened", "", "0.0.0.0", "127.0.0.1", "0.0.0.0"},
+	} {
+		env := map[string]string{}
+		for k, v := range overrides {
+			env[k] = v
+		}
+		if c.infra != "" {
+			env["STOCKD_INFRA_BIND_ADDRESS"] = c.infra
+		}
+		if c.app != "" {
+			env["STOCKD_APP_BIND_ADDRESS"] = c.app
+		}
+		envFile, _ := testEnvFile(t, env)
+		for _, mode := range allModes {
+			p := mustLoad(t, mode, envFile)
+			want := map[string]bool{}
+			for _, pv := range portVars {
+				s, inMode := p.Services[pv.svc]
+				if !inMode {
 					continue
 				}
-				if other, dup := published[port.Published]; dup {
-					t.Errorf("mode %s: host port %s published by %s and %s", mode, port.Published, other, s.Name)
-				}
-				published[port.Published] = s.Name
-				if svc, documented := documentedPorts[port.Published]; documented {
-					if svc != s.Name {
-						t.Errorf("mode %s: port %s belongs to %s, published by %s", mode, port.Published, svc, s.Name)
+				ip := map[string]string{"infra": c.wantInfraIP, "app": c.wantAppIP, "loopback": "127.0.0.1"}[pv.bind]
+				found := false
+				for _, port := range s.Ports {
+					if strconv.Itoa(int(port.Target)) == pv.target {
+						found = true
+						if port.Published != overrides[pv.variable] || port.HostIP != ip {
+							t.Errorf("%s, mode %s: %s:%s published on %s:%s, want %s:%s", c.name, mode, pv.svc, pv.target,
+								port.HostIP, port.Published, ip, overrides[pv.variable])
+						}
 					}
-					if port.HostIP != "" && port.HostIP != "0.0.0.0" {
-						t.Errorf("mode %s: documented port %s bound to %s", mode, port.Published, port.HostIP)
-					}
-				} else if port.HostIP != "127.0.0.1" {
-					t.Errorf("mode %s: %s publishes undocumented port %s on %q; want 127.0.0.1", mode, s.Name, port.Published, port.HostIP)
 				}
+				if !found {
+					t.Errorf("%s, mode %s: %s does not publish %s", c.name, mode, pv.svc, pv.target)
+				}
+				want[pv.svc+":"+pv.target] = true
 			}
-		}
-		for port, svc := range documentedPorts {
-			_, inMode := p.Services[svc]
-			if inMode && published[port] != svc {
-				t.Errorf("mode %s: port %s not published by %s", mode, port, svc)
-			}
-			if !inMode && published[port] != "" {
-				t.Errorf("mode %s: port %s published by %s although %s is absent", mode, port, published[port], svc)
+			for _, s := range p.Services {
+				for _, port := range s.Ports {
+					if !want[s.Name+":"+strconv.Itoa(int(port.Target))] {
+						t.Errorf("%s, mode %s: %s publishes %d, which no variable governs", c.name, mode, s.Name, port.Target)
+					}
+				}
 			}
 		}
 	}
@@ -263,11 +336,24 @@ func TestComposeLangfuseIsolation(t *testing.T) {
 func TestComposeRedisAndClickHouse(t *testing.T) {
 	envFile, vals := testEnvFile(t, nil)
 	p := mustLoad(t, "infra", envFile)
-	cmd := strings.Join(p.Services["redis"].Command, " ")
-	for _, want := range []string{"--maxmemory 1gb", "--maxmemory-policy volatile-lru", "--appendonly yes", "--requirepass " + vals["REDIS_PASSWORD"]} {
+	redis := p.Services["redis"]
+	cmd := strings.Join(redis.Command, " ")
+	for _, want := range []string{"redis-server", "--maxmemory 1gb", "--maxmemory-policy volatile-lru", "--appendonly yes"} {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("redis command %q lacks %q", cmd, want)
 		}
+	}
+	// The password is a configuration line on Redis' standard input, taken from the environment
+	// inside the container: on no command line (docker inspect, ps) at all.
+	entry := strings.Join(redis.Entrypoint, " ")
+	if strings.Contains(cmd+entry, vals["REDIS_PASSWORD"]) {
+		t.Errorf("the Redis password is on the command line: %q %q", entry, cmd)
+	}
+	if !strings.Contains(entry, "requirepass $REDIS_PASSWORD") || !strings.Contains(entry, `"$@" -`) || !strings.Contains(entry, "docker-entrypoint.sh") {
+		t.Errorf("redis entrypoint %q should feed `requirepass $REDIS_PASSWORD` on stdin to the image's entrypoint", entry)
+	}
+	if got := env(t, redis, "REDIS_PASSWORD"); got != vals["REDIS_PASSWORD"] {
+		t.Errorf("redis REDIS_PASSWORD=%q", got)
 	}
 	ch := p.Services["clickhouse"]
 	if !strings.HasPrefix(ch.Image, "clickhouse/clickhouse-server:25.8") {
@@ -350,8 +436,15 @@ func TestComposeSecretsSingleSource(t *testing.T) {
 			}
 		}
 	}
+	for name, places := range found {
+		for pl := range places {
+			if pl.where == "command" || pl.where == "entrypoint" {
+				t.Errorf("%s is on the %s of %s", name, pl.where, pl.svc)
+			}
+		}
+	}
 	want := map[string][]place{
-		"REDIS_PASSWORD": {{"redis", "command"}, {"redis", "env REDISCLI_AUTH"}, {"backend", "env REDIS_PASSWORD"},
+		"REDIS_PASSWORD": {{"redis", "env REDIS_PASSWORD"}, {"redis", "env REDISCLI_AUTH"}, {"backend", "env REDIS_PASSWORD"},
 			{"langfuse-web", "env REDIS_AUTH"}, {"langfuse-web", "env REDIS_CONNECTION_STRING"},
 			{"langfuse-worker", "env REDIS_AUTH"}, {"langfuse-worker", "env REDIS_CONNECTION_STRING"}},
 		"CLICKHOUSE_PASSWORD": {{"clickhouse", "env CLICKHOUSE_PASSWORD"}, {"backend", "env CLICKHOUSE_PASSWORD"},
@@ -423,10 +516,12 @@ func TestComposeImagesPinned(t *testing.T) {
 				t.Errorf("%s: base image %q not pinned to a versioned tag", df, m[1])
 			}
 		}
-		for _, line := range regexp.MustCompile(`(?m)^FROM (\S+)`).FindAllStringSubmatch(string(data), -1) {
-			if !strings.HasPrefix(line[1], "${") {
-				t.Errorf("%s: FROM %s should use a pinned ARG", df, line[1])
+		stagesSoFar := map[string]bool{}
+		for _, line := range regexp.MustCompile(`(?m)^FROM (\S+)(?: AS (\S+))?`).FindAllStringSubmatch(string(data), -1) {
+			if !strings.HasPrefix(line[1], "${") && line[1] != "scratch" && !stagesSoFar[line[1]] {
+				t.Errorf("%s: FROM %s should use a pinned ARG, scratch or an earlier stage", df, line[1])
 			}
+			stagesSoFar[line[2]] = true
 		}
 	}
 }
@@ -455,6 +550,12 @@ func TestComposeDevMode(t *testing.T) {
 	}
 	if !mount(f, filepath.Join(root, "web"), "/app/web") {
 		t.Errorf("dev frontend does not mount web/ at /app/web: %+v", f.Volumes)
+	}
+	if !namedVolumeAt(b, "/root/.cache/go-build") {
+		t.Errorf("dev backend keeps no compiled-package cache volume at /root/.cache/go-build (the image's GOCACHE): %+v", b.Volumes)
+	}
+	if b.ReadOnly || f.ReadOnly || len(b.CapDrop) != 0 || len(f.CapDrop) != 0 {
+		t.Errorf("dev containers compile and write into the source: read_only %v/%v, cap_drop %v/%v", b.ReadOnly, f.ReadOnly, b.CapDrop, f.CapDrop)
 	}
 	if got := env(t, f, "VITE_API_TARGET"); got != "http://backend:8000" {
 		t.Errorf("dev frontend VITE_API_TARGET=%q", got)
@@ -485,21 +586,36 @@ func TestDockerfiles(t *testing.T) {
 		return out
 	}
 	back := read("Dockerfile.backend")
-	if got := stages(back); !reflect.DeepEqual(got, []string{"development", "build", "production"}) {
+	if got := stages(back); !reflect.DeepEqual(got, []string{"build", "development", "production"}) {
 		t.Errorf("backend stages %v", got)
 	}
-	prod := back[strings.Index(back, "AS production"):]
-	for _, want := range []string{`HEALTHCHECK`, `CMD ["/stockd","healthcheck"]`, "USER 10001", `ENTRYPOINT ["/entrypoint.sh"]`} {
+	if !strings.Contains(back, "FROM build AS development") {
+		t.Error("the development stage should start from the build stage (its module and build caches)")
+	}
+	i := strings.Index(back, "FROM scratch AS production")
+	if i < 0 {
+		t.Fatal("the backend's production stage is not FROM scratch")
+	}
+	prod := back[i:]
+	for _, want := range []string{`HEALTHCHECK`, `CMD ["/stockd","healthcheck"]`, "USER 10001", `ENTRYPOINT ["/stockd"]`,
+		`CMD ["serve"]`, "ca-certificates.crt"} {
 		if !strings.Contains(prod, want) {
 			t.Errorf("backend production stage lacks %q", want)
 		}
 	}
-	if !strings.Contains(back, "CGO_ENABLED=0") {
-		t.Error("backend build is not static (CGO_ENABLED=0)")
+	if !strings.Contains(back, "CGO_ENABLED=0") || !strings.Contains(back, "-tags timetzdata") {
+		t.Error("backend build is not static (CGO_ENABLED=0) or has no zone database compiled in (timetzdata)")
 	}
-	entry := read("backend-entrypoint.sh")
-	if !regexp.MustCompile(`(?s)/stockd migrate.*exec /stockd serve`).MatchString(entry) {
-		t.Errorf("entrypoint must run migrate then serve:\n%s", entry)
+	if syntax := regexp.MustCompile(`(?m)^# *syntax=`); syntax.MatchString(back) || syntax.MatchString(read("Dockerfile.frontend")) {
+		t.Error("a `# syntax=` line makes BuildKit pull a frontend image")
+	}
+	// dev-reload.sh builds with the flags whose compiled packages the development stage carries.
+	if !strings.Contains(back, `STOCKD_BUILD_FLAGS="-trimpath -tags timetzdata"`) || !strings.Contains(read("dev-reload.sh"), "$FLAGS") {
+		t.Error("docker/dev-reload.sh should build with STOCKD_BUILD_FLAGS, the build stage's flags")
+	}
+	m := regexp.MustCompile(`(?m)^ARG NODE_IMAGE=node:(\d+)`).FindStringSubmatch(read("Dockerfile.frontend"))
+	if major := 0; m == nil || func() bool { major, _ = strconv.Atoi(m[1]); return major < 22 }() {
+		t.Errorf("the frontend builds on Node %v; Node 20 is end-of-life and @vueuse asks for 22", m)
 	}
 	front := read("Dockerfile.frontend")
 	if got := stages(front); !reflect.DeepEqual(got, []string{"development", "build", "production"}) {
@@ -519,7 +635,7 @@ func TestDockerfiles(t *testing.T) {
 		t.Errorf("NGINX_ENVSUBST_FILTER %v, want %v", got, nginxTemplateVars)
 	}
 	ignore := readFileT(t, filepath.Join(root, ".dockerignore"))
-	for _, want := range []string{".git", "**/node_modules", "data", "docs", "bin"} {
+	for _, want := range []string{".git", "**/node_modules", "data", "docs", "bin", ".cache", "tmp", "docker/standins"} {
 		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want) + `$`).MatchString(ignore) {
 			t.Errorf(".dockerignore lacks %s", want)
 		}

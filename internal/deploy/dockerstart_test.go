@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// copyStartScript lays out a throwaway copy of what docker-start.sh needs: scripts/docker-start.sh
-// and .env.docker.
+// copyStartScript lays out a throwaway copy of what docker-start.sh needs: scripts/docker-start.sh,
+// scripts/docker-lib.sh and .env.docker.
 func copyStartScript(t *testing.T) string {
 	t.Helper()
 	root := repoRoot(t)
@@ -18,7 +18,7 @@ func copyStartScript(t *testing.T) string {
 	if err := os.MkdirAll(filepath.Join(dir, "scripts"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"scripts/docker-start.sh", ".env.docker"} {
+	for _, f := range []string{"scripts/docker-start.sh", "scripts/docker-lib.sh", ".env.docker"} {
 		data, err := os.ReadFile(filepath.Join(root, f))
 		if err != nil {
 			t.Fatal(err)

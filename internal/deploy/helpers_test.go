@@ -197,3 +197,23 @@ func env(t *testing.T, s types.ServiceConfig, key string) string {
 	}
 	return *v
 }
+
+// runScript runs a repository script with arguments and returns its standard output.
+func runScript(t *testing.T, script string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("bash", append([]string{filepath.Join(repoRoot(t), script)}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("%s %v: %v", script, args, err)
+	}
+	return string(out)
+}
+
+// namedVolumeAt reports whether s mounts a named volume at target.
+func namedVolumeAt(s types.ServiceConfig, target string) bool {
+	for _, v := range s.Volumes {
+		if v.Type == types.VolumeTypeVolume && v.Target == target {
+			return true
+		}
+	}
+	return false
+}

@@ -114,7 +114,7 @@ func TestNginxTemplateVariables(t *testing.T) {
 		t.Errorf("template variables %v, want %v", sortedCopy(got), nginxTemplateVars)
 	}
 	rendered := envsubstOnly(t, text, map[string]string{"BACKEND_HOST": "backend", "BACKEND_PORT": "8000", "LISTEN_PORT": "3001", "RESOLVER": "127.0.0.11", "WEB_ROOT": "/usr/share/nginx/html"})
-	for _, want := range []string{"$uri", "$host", "$remote_addr", "$proxy_add_x_forwarded_for", "set $stockd_backend http://backend:8000;",
+	for _, want := range []string{"$uri", "$http_host", "$remote_addr", "$proxy_add_x_forwarded_for", "set $stockd_backend http://backend:8000;",
 		"resolver 127.0.0.11", "proxy_pass $stockd_backend;", "proxy_buffering off;", "listen 3001;"} {
 		if !strings.Contains(rendered, want) {
 			t.Errorf("rendered config lacks %q", want)
@@ -378,5 +378,29 @@ func TestNginxServesUIAndProxiesStockd(t *testing.T) {
 	}
 	if a := get(t, front+"/api/overview/no-such-endpoint", false); a.status != 404 || !strings.Contains(string(a.body), "error") {
 		t.Errorf("unknown API path via nginx: %d %s (want stockd's JSON 404, not the app shell)", a.status, a.body)
+	}
+
+	// Writes through nginx: stockd compares a browser's Origin with the Host
+	// nginx passes on, so nginx must pass it with the port the browser used.
+	// (A browser that sends Sec-Fetch-Site is judged by that; this is the
+	// older one that only sends Origin.) The backend runs without a token,
+	// and nginx forwards for a loopback client: writes are allowed.
+	write := func(origin string) (int, string) {
+		req, _ := http.NewRequest("POST", front+"/api/workflows", strings.NewReader(`{"name":"via nginx","user_prompt_template":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := write(front); code != 201 {
+		t.Errorf("same-origin write via nginx: %d %s, want 201 (nginx must pass Host with its port)", code, body)
+	}
+	if code, body := write("http://evil.example"); code != 403 {
+		t.Errorf("cross-site write via nginx: %d %s, want 403", code, body)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/stockdatasource/stockd/internal/market"
 	"github.com/stockdatasource/stockd/internal/query"
+	"github.com/stockdatasource/stockd/internal/runs"
 	"github.com/stockdatasource/stockd/internal/workflow"
 )
 
@@ -45,6 +46,7 @@ type setup struct {
 	ttl      query.TTLs   // zero: the defaults of the configuration
 	admin    CacheAdmin   // the admin endpoints' and /health's cache; nil: none
 	wfCache  workflow.Cache
+	runs     func(q *query.Queries, wf *workflow.Service) Runs // nil: no model configured
 	token    string
 	webDir   string
 	registry *prometheus.Registry
@@ -69,10 +71,15 @@ func newRawHandler(t testing.TB, s setup) http.Handler {
 		s.logger = quietLogger(t)
 	}
 	q := query.New(s.store, s.cache, s.ttl)
+	wf := workflow.NewService(s.store, s.wfCache, s.ttl.Workflows)
+	var rs Runs = runs.New(runs.Options{Workflows: wf, Store: s.store, KnownCode: q.KnownCode, Logger: s.logger})
+	if s.runs != nil {
+		rs = s.runs(q, wf)
+	}
 	return New(Deps{
 		Store: s.store, Overview: q, Stock: q,
-		Workflows: workflow.NewService(s.store, s.wfCache, s.ttl.Workflows),
-		Cache:     s.admin, APIToken: s.token,
+		Workflows: wf, Runs: rs, RunHeartbeat: 50 * time.Millisecond,
+		Cache: s.admin, APIToken: s.token,
 		Logger: s.logger, Registry: s.registry, WebDir: s.webDir,
 	})
 }
@@ -467,26 +474,9 @@ func testContract(t *testing.T, st market.Store, snap *snapshot) {
 			if err != nil {
 				t.Fatalf("%s: parameters are not a JSON schema: %v", tool.Name, err)
 			}
-			args := map[string]any{}
-			path, q := tool.Path, url.Values{}
-			for k, v := range tool.Example {
-				if strings.Contains(path, "{"+k+"}") {
-					path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
-				} else {
-					q.Set(k, v)
-				}
-				if n, err := strconv.Atoi(v); err == nil {
-					args[k] = n
-				} else {
-					args[k] = v
-				}
-			}
+			target, args := toolExample(tool)
 			if err := sch.Validate(args); err != nil {
 				t.Errorf("%s: example %v fails its own schema: %v", tool.Name, tool.Example, err)
-			}
-			target := path
-			if len(q) > 0 {
-				target += "?" + q.Encode()
 			}
 			if code, _, body := do(t, h, httptest.NewRequest(tool.Method, target, nil)); code != http.StatusOK {
 				t.Errorf("%s: %s %s answered %d: %s", tool.Name, tool.Method, target, code, body)
@@ -542,4 +532,27 @@ func testContract(t *testing.T, st market.Store, snap *snapshot) {
 		}
 		expectError(t, h, http.MethodPost, "/api/overview/hot-stocks", 405, CodeMethodNotAllowed, "POST")
 	})
+}
+
+// toolExample is a tool's example call as the request of its route and as
+// the arguments a model would send (numbers as numbers).
+func toolExample(tool workflow.Tool) (target string, args map[string]any) {
+	args = map[string]any{}
+	path, q := tool.Path, url.Values{}
+	for k, v := range tool.Example {
+		if strings.Contains(path, "{"+k+"}") {
+			path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
+		} else {
+			q.Set(k, v)
+		}
+		if n, err := strconv.Atoi(v); err == nil {
+			args[k] = n
+		} else {
+			args[k] = v
+		}
+	}
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return path, args
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -50,10 +49,8 @@ func (h cacheHandlers) invalidate(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Pattern string `json:"pattern"`
 	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		WriteError(w, r, Errorf(http.StatusBadRequest, CodeBadRequest, "body must be {\"pattern\": \"overview:*\"}: %v", err))
+	if err := decodeJSON(r, &body, false, `{"pattern": "overview:*"}`); err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	if strings.TrimSpace(body.Pattern) == "" || len(body.Pattern) > 200 {

@@ -42,6 +42,10 @@ type Pinger interface {
 type healthHandlers struct {
 	store Pinger
 	cache CacheStats // nil: no cache, no redis entry
+	// token shows the store's own error to a caller that sends it; anyone
+	// else reads that the store is unreachable (its error may name hosts
+	// and ports), and the log has the details.
+	token string
 }
 
 type healthAnswer struct {
@@ -82,6 +86,10 @@ func (h healthHandlers) get(w http.ResponseWriter, r *http.Request) {
 	if storeHealth.Status != StatusUp {
 		ans.Status, code = StatusUnhealthy, http.StatusServiceUnavailable
 		loggerFrom(ctx).Warn("health: store down", "store", h.store.Kind(), "err", storeHealth.Error)
+		if !hasToken(r, h.token) {
+			storeHealth.Error = "unreachable (details in the server log, or here with the bearer token)"
+			ans.Services[h.store.Kind()] = storeHealth
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	WriteJSON(w, code, ans)

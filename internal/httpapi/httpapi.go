@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -25,11 +27,18 @@ type Deps struct {
 	Stock    StockQueries
 	// Workflows stores the user's workflows (required).
 	Workflows Workflows
+	// Runs runs workflows and keeps their history (required; without a
+	// model it answers 503 llm_not_configured to runs and generation).
+	Runs Runs
+	// RunHeartbeat is how often an idle run stream gets a comment line;
+	// 0 means agent.DefaultHeartbeat.
+	RunHeartbeat time.Duration
 	// Cache is the two-tier cache as the admin endpoints and /health see
 	// it; nil means the server runs without one.
 	Cache CacheAdmin
-	// APIToken guards workflow writes (open when empty) and cache
-	// invalidation (refused when empty).
+	// APIToken guards workflow writes (only loopback clients may write
+	// when empty) and cache invalidation (refused when empty); it also
+	// shows /health's error details.
 	APIToken string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
@@ -53,6 +62,7 @@ type api struct {
 	overview  overviewHandlers
 	stock     stockHandlers
 	workflows workflowHandlers
+	runs      runHandlers
 	cache     cacheHandlers
 	ui        webHandlers
 	metrics   http.Handler
@@ -89,18 +99,26 @@ func (a *api) routes() []route {
 		{"PUT /api/workflows/{id}", a.write(a.workflows.update)},
 		{"DELETE /api/workflows/{id}", a.write(a.workflows.delete)},
 		{"POST /api/workflows/{id}/clone", a.write(a.workflows.clone)},
+		{"POST /api/workflows/generate", a.write(a.runs.generate)},
+		{"POST /api/workflows/{id}/run", a.write(a.runs.run)},
+		{"GET /api/workflows/{id}/runs", http.HandlerFunc(a.runs.list)},
+		{"GET /api/runs/{id}", http.HandlerFunc(a.runs.get)},
+		{"POST /api/runs/{id}/cancel", a.write(a.runs.cancel)},
 
 		{"GET /api/cache/stats", http.HandlerFunc(a.cache.stats)},
 		{"POST /api/cache/invalidate", RequireToken(a.apiToken, http.HandlerFunc(a.cache.invalidate))},
 
-		// The two fallbacks take every method, so they name none.
+		// The fallbacks take every method, so they name none. /api is
+		// listed so the mux answers it rather than redirect it to /api/.
 		{"/api/", http.HandlerFunc(a.unmatched)}, // JSON 404, or 405 with Allow
-		{"/", http.HandlerFunc(a.ui.app)},        // the web UI; GET and HEAD only
+		{"/api", http.HandlerFunc(a.unmatched)},
+		{"/", http.HandlerFunc(a.ui.app)}, // the web UI; GET and HEAD only
 	}
 }
 
-// write guards a workflow write: open when no API token is configured
-// (logged at start), else the bearer token is needed.
+// write guards a workflow write: the bearer token when one is configured;
+// without one, guardWrites lets only clients on this machine write (logged
+// at start).
 func (a *api) write(h http.HandlerFunc) http.Handler {
 	if a.apiToken == "" {
 		return h
@@ -114,6 +132,7 @@ func (a *api) write(h http.HandlerFunc) http.Handler {
 func New(deps Deps) http.Handler {
 	for name, missing := range map[string]bool{
 		"Store": deps.Store == nil, "Overview": deps.Overview == nil, "Stock": deps.Stock == nil, "Workflows": deps.Workflows == nil,
+		"Runs": deps.Runs == nil,
 	} {
 		if missing {
 			panic(fmt.Sprintf("httpapi.New: Deps.%s is required", name))
@@ -132,10 +151,11 @@ func New(deps Deps) http.Handler {
 		reg = prometheus.NewRegistry()
 	}
 	a := &api{
-		health:    healthHandlers{store: deps.Store, cache: deps.Cache},
+		health:    healthHandlers{store: deps.Store, cache: deps.Cache, token: deps.APIToken},
 		overview:  overviewHandlers{q: deps.Overview},
 		stock:     stockHandlers{q: deps.Stock},
 		workflows: workflowHandlers{svc: deps.Workflows},
+		runs:      runHandlers{runs: deps.Runs, heartbeat: deps.RunHeartbeat},
 		cache:     cacheHandlers{c: c},
 		ui:        newWebHandlers(deps.WebDir, logger),
 		metrics:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
@@ -143,7 +163,11 @@ func New(deps Deps) http.Handler {
 		mux:       http.NewServeMux(),
 	}
 	for _, rt := range a.routes() {
-		a.mux.Handle(rt.pattern, rt.handler)
+		h := rt.handler
+		if method, _, ok := strings.Cut(rt.pattern, " "); ok && !safeMethod(method) {
+			h = guardWrites(a.apiToken, h)
+		}
+		a.mux.Handle(rt.pattern, h)
 	}
 	return instrument(a.mux, logger, newMetrics(reg))
 }
@@ -169,7 +193,7 @@ func (a *api) allowed(r *http.Request) []string {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := a.mux.Handler(probe); pattern != "" && pattern != "/api/" && pattern != "/" {
+		if _, pattern := a.mux.Handler(probe); pattern != "" && pattern != "/api/" && pattern != "/api" && pattern != "/" {
 			allow = append(allow, m)
 		}
 	}

@@ -6,17 +6,18 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-)
 
-// maxBodyBytes caps request bodies (workflow documents are a few KiB).
-const maxBodyBytes = 256 << 10
+	"github.com/stockdatasource/stockd/internal/query"
+)
 
 type ctxKey int
 
@@ -87,28 +88,101 @@ func newRequestID() string {
 // metrics, and carries what the handlers may need of the request: its ID
 // (kept as the header value itself, so setting the header allocates
 // nothing more) and the logger.
+//
+// It also holds every error answer to the API's shape: an error status
+// written with any other content type (http.Error, http.ServeContent's
+// 416, a handler added later) goes out as the JSON error of that status
+// instead, its own body dropped.
 type recorder struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
-	id     [1]string
-	logger *slog.Logger
+	req     *http.Request
+	status  int
+	bytes   int64
+	id      [1]string
+	logger  *slog.Logger
+	swapped bool // the body is ours; the handler's writes are dropped
 }
 
 func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+	if r.status != 0 {
+		r.ResponseWriter.WriteHeader(code) // superfluous: net/http logs it
+		return
+	}
+	r.status = code
+	h := r.Header()
+	if code >= 400 && !isJSON(h) {
+		r.swapped = true
+		delete(h, "Content-Length")
+		delete(h, "Content-Encoding")
+		msg := strings.ToLower(http.StatusText(code))
+		if msg == "" {
+			msg = "error"
+		}
+		body, _ := query.Encode(errorBody{Error: errorDetail{Code: codeOfStatus(code), Message: msg + ": " + r.req.URL.Path}})
+		h["Content-Type"] = jsonContentType
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		r.ResponseWriter.WriteHeader(code)
+		n, _ := r.ResponseWriter.Write(body)
+		r.bytes += int64(n)
+		return
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
-		r.status = http.StatusOK
+		r.WriteHeader(http.StatusOK)
+	}
+	if r.swapped {
+		return len(b), nil
 	}
 	n, err := r.ResponseWriter.Write(b)
 	r.bytes += int64(n)
 	return n, err
+}
+
+// isJSON reports whether an answer's headers declare JSON.
+func isJSON(h http.Header) bool {
+	ct := h["Content-Type"]
+	return len(ct) > 0 && strings.HasPrefix(ct[0], "application/json")
+}
+
+// codeOfStatus is the error code of a status written without one.
+func codeOfStatus(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return CodeNotFound
+	case http.StatusMethodNotAllowed:
+		return CodeMethodNotAllowed
+	case http.StatusUnauthorized:
+		return CodeUnauthorized
+	case http.StatusForbidden:
+		return CodeForbidden
+	case http.StatusRequestEntityTooLarge:
+		return CodeTooLarge
+	case http.StatusUnsupportedMediaType:
+		return CodeUnsupportedType
+	case http.StatusServiceUnavailable:
+		return CodeStoreUnavailable
+	}
+	if status >= 500 {
+		return CodeInternal
+	}
+	return CodeBadRequest
+}
+
+// canonicalPath reports whether p is the form ServeMux would not redirect:
+// rooted, no empty, . or .. segments. A path that is not gets a JSON 404
+// instead of the mux's HTML redirect.
+func canonicalPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np == p
 }
 
 // Unwrap lets http.ResponseController reach Flush and deadlines (SSE).
@@ -209,10 +283,12 @@ func instrument(next http.Handler, logger *slog.Logger, m *metrics) http.Handler
 		if !saneRequestID(id) {
 			id = newRequestID()
 		}
-		rec := &recorder{ResponseWriter: w, id: [1]string{id}, logger: logger}
-		// The canonical key, assigned directly: Header.Set would
+		rec := &recorder{ResponseWriter: w, req: r, id: [1]string{id}, logger: logger}
+		// The canonical keys, assigned directly: Header.Set would
 		// canonicalise "X-Request-ID" into a new string every time.
-		w.Header()["X-Request-Id"] = rec.id[:]
+		h := w.Header()
+		h["X-Request-Id"] = rec.id[:]
+		h["X-Content-Type-Options"] = nosniff
 		r = r.WithContext(context.WithValue(r.Context(), requestKey, rec))
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
@@ -246,6 +322,15 @@ func instrument(next http.Handler, logger *slog.Logger, m *metrics) http.Handler
 					slog.Duration("duration", d))
 			}
 		}()
+		if !canonicalPath(r.URL.Path) && r.Method != http.MethodConnect {
+			WriteError(rec, r, Errorf(http.StatusNotFound, CodeNotFound,
+				"no such path %q: paths with empty, . or .. segments are not served", r.URL.Path))
+			return
+		}
 		next.ServeHTTP(rec, r)
 	})
 }
+
+// nosniff keeps a browser from reading an answer as another type than the
+// one it declares (a JSON error as HTML, say).
+var nosniff = []string{"nosniff"}

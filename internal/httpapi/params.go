@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -79,7 +80,11 @@ func (p *params) date(name string) time.Time {
 	}
 	d, err := market.ParseDate(v)
 	if err != nil {
-		p.err = badParam(CodeInvalidDate, name, v, "want YYYYMMDD or YYYY-MM-DD")
+		why := "want YYYYMMDD or YYYY-MM-DD"
+		if errors.Is(err, market.ErrDateOutOfEra) {
+			why = market.ErrDateOutOfEra.Error()
+		}
+		p.err = badParam(CodeInvalidDate, name, v, why)
 	}
 	return d
 }

@@ -1,13 +1,12 @@
 package httpapi
 
 import (
-	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/stockdatasource/stockd/internal/query"
 )
@@ -29,6 +28,8 @@ const (
 	CodeValidation       = "validation_failed"
 	CodeReadOnly         = "read_only"
 	CodeCanceled         = "canceled"
+	CodeLimitReached     = "limit_reached"
+	CodeUnsupportedType  = "unsupported_media_type"
 )
 
 // FieldError names one invalid field of a request body.
@@ -45,6 +46,8 @@ type Error struct {
 	Code    string
 	Message string
 	Details []FieldError
+	// Omitted counts the field problems found past those in Details.
+	Omitted int
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
@@ -65,9 +68,10 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code    string       `json:"code"`
-	Message string       `json:"message"`
-	Details []FieldError `json:"details,omitempty"`
+	Code           string       `json:"code"`
+	Message        string       `json:"message"`
+	Details        []FieldError `json:"details,omitempty"`
+	DetailsOmitted int          `json:"details_omitted,omitempty"`
 }
 
 // WriteJSON encodes v as the JSON answer with the given status.
@@ -122,32 +126,53 @@ var queryStatus = map[string]int{
 	query.CodeNoData:      http.StatusNotFound,
 }
 
-// WriteError answers err as JSON. An *Error (possibly wrapped) is shown as
-// is; anything else is a failure of a dependency: it is logged with the
+// WriteError answers err as JSON. An *Error or *query.Error (possibly
+// wrapped) is shown as is. The client's own faults are 4xx and logged at
+// most at debug level: a body over the limit (413), a body that could not
+// be read or JSON that does not decode (400), a request the client gave up
+// (499). Anything else is a failure of a dependency: it is logged with the
 // request ID and answered 503 store_unavailable without internal details.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	var e *Error
-	var qe *query.Error
+	e := clientError(r, err)
+	if e == nil {
+		loggerFrom(r.Context()).Error("request failed", "route", r.Pattern, "err", err)
+		e = Errorf(http.StatusServiceUnavailable, CodeStoreUnavailable, "the data store is unavailable, try again later")
+	}
+	WriteJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Details: e.Details, DetailsOmitted: e.Omitted}})
+}
+
+// clientError is the answer to err when the client caused it or must know
+// about it, nil when err is the server's (a store outage).
+func clientError(r *http.Request, err error) *Error {
+	var (
+		e        *Error
+		qe       *query.Error
+		tooLarge *http.MaxBytesError
+		body     *bodyError
+		syntax   *json.SyntaxError
+		typ      *json.UnmarshalTypeError
+	)
 	switch {
 	case errors.As(err, &e):
+		return e
 	case errors.As(err, &qe):
 		e = &Error{Status: queryStatus[qe.Code], Code: qe.Code, Message: qe.Message}
 		if e.Status == 0 {
 			e.Status = http.StatusBadRequest
 		}
-	default:
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			e = Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "request body larger than %d bytes", tooLarge.Limit)
-		} else if r.Context().Err() != nil {
-			// The client went away; nobody reads this answer.
-			e = Errorf(499, CodeCanceled, "request canceled")
-		} else {
-			loggerFrom(r.Context()).Error("request failed", "route", r.Pattern, "err", err)
-			e = Errorf(http.StatusServiceUnavailable, CodeStoreUnavailable, "the data store is unavailable, try again later")
-		}
+		return e
+	case errors.As(err, &tooLarge):
+		return Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "request body larger than %d bytes", tooLarge.Limit)
+	case errors.As(err, &body):
+		loggerFrom(r.Context()).Debug("unreadable request body", "err", err)
+		return Errorf(http.StatusBadRequest, CodeBadRequest, "cannot read the request body: %s", bodyProblem(body.err))
+	case errors.As(err, &syntax), errors.As(err, &typ):
+		return Errorf(http.StatusBadRequest, CodeBadRequest, "invalid JSON body: %s", query.JSONProblem(err))
+	case r.Context().Err() != nil:
+		// The client went away; nobody reads this answer.
+		return Errorf(499, CodeCanceled, "request canceled")
 	}
-	WriteJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Details: e.Details}})
+	return nil
 }
 
 // RequireToken guards h with a bearer token: Authorization: Bearer <token>.
@@ -160,8 +185,7 @@ func RequireToken(token string, h http.Handler) http.Handler {
 			WriteError(w, r, Errorf(http.StatusForbidden, CodeForbidden, "this endpoint is disabled: the server has no API_TOKEN"))
 			return
 		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
+		if !hasToken(r, token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="stockd"`)
 			WriteError(w, r, Errorf(http.StatusUnauthorized, CodeUnauthorized, "missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)"))
 			return

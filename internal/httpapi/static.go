@@ -37,10 +37,32 @@ func newWebHandlers(dir string, logger *slog.Logger) webHandlers {
 		logger.Warn("web UI not served: no index.html", "web_dir", dir)
 		return h
 	}
-	// os.DirFS refuses paths with .. so a request cannot leave dir.
-	h.fsys = os.DirFS(dir)
+	// os.Root refuses every path that leaves dir, through .. or through a
+	// symbolic link pointing outside; os.DirFS would follow such a link.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		logger.Warn("web UI not served", "web_dir", dir, "err", err)
+		return h
+	}
+	h.fsys = root.FS()
 	logger.Info("serving web UI", "web_dir", dir)
 	return h
+}
+
+// servable reports whether a request may name a file: none of its segments
+// is hidden (.env, .git/…), so nothing a build or a deploy left in the
+// folder by accident is served.
+func servable(name string) bool {
+	for seg := range strings.SplitSeq(name, "/") {
+		if strings.HasPrefix(seg, ".") {
+			return false
+		}
+	}
+	return true
+}
+
+func fileNotFound(r *http.Request) *Error {
+	return Errorf(http.StatusNotFound, CodeNotFound, "no such file: %s", r.URL.Path)
 }
 
 // app is the fallback route: a file of the UI, else index.html.
@@ -55,6 +77,10 @@ func (h webHandlers) app(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	if !servable(name) {
+		WriteError(w, r, fileNotFound(r))
+		return
+	}
 	if name != "" && name != "index.html" {
 		if h.serveIfFile(w, r, name) {
 			return
@@ -62,7 +88,7 @@ func (h webHandlers) app(w http.ResponseWriter, r *http.Request) {
 		// A missing script must not come back as HTML: the browser would
 		// report a confusing MIME error instead of a 404.
 		if strings.HasPrefix(name, "assets/") {
-			http.NotFound(w, r)
+			WriteError(w, r, fileNotFound(r))
 			return
 		}
 	}
@@ -86,7 +112,7 @@ func (h webHandlers) docsFile(w http.ResponseWriter, r *http.Request) {
 		file = "index.html"
 	}
 	name := strings.TrimPrefix(path.Clean("/docs/"+file), "/")
-	if h.fsys != nil && strings.HasPrefix(name, "docs/") && h.serveIfFile(w, r, name) {
+	if h.fsys != nil && strings.HasPrefix(name, "docs/") && servable(name) && h.serveIfFile(w, r, name) {
 		return
 	}
 	if h.fsys == nil || file == "index.html" {
@@ -103,14 +129,7 @@ func docsMissing() *Error {
 
 // serveIfFile serves name when it is a regular file of the UI.
 func (h webHandlers) serveIfFile(w http.ResponseWriter, r *http.Request, name string) bool {
-	fi, err := fs.Stat(h.fsys, name)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrInvalid) {
-			h.logger.Warn("web UI: stat", "path", name, "err", err)
-		}
-		return false
-	}
-	if fi.IsDir() {
+	if !h.regular(name) {
 		return false
 	}
 	if strings.HasPrefix(name, "assets/") {
@@ -120,6 +139,20 @@ func (h webHandlers) serveIfFile(w http.ResponseWriter, r *http.Request, name st
 	}
 	h.serveFile(w, r, name)
 	return true
+}
+
+// regular reports whether name is a regular file inside the UI's folder:
+// not a folder, device or pipe, and not reached through a link that leaves
+// the folder (os.Root refuses those).
+func (h webHandlers) regular(name string) bool {
+	fi, err := fs.Stat(h.fsys, name)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrInvalid) {
+			h.logger.Warn("web UI: stat", "path", name, "err", err)
+		}
+		return false
+	}
+	return fi.Mode().IsRegular()
 }
 
 // precompressed are the encodings the build writes beside a file (X.br,
@@ -134,7 +167,7 @@ var precompressed = []struct{ encoding, suffix string }{{"br", ".br"}, {"gzip", 
 func (h webHandlers) serveFile(w http.ResponseWriter, r *http.Request, name string) {
 	send, encoding, vary := name, "", false
 	for _, p := range precompressed {
-		if _, err := fs.Stat(h.fsys, name+p.suffix); err != nil {
+		if !h.regular(name + p.suffix) {
 			continue
 		}
 		vary = true
@@ -148,18 +181,15 @@ func (h webHandlers) serveFile(w http.ResponseWriter, r *http.Request, name stri
 	}
 	f, err := h.fsys.Open(send)
 	if err != nil {
-		http.NotFound(w, r)
+		WriteError(w, r, fileNotFound(r))
 		return
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil {
-		http.Error(w, "cannot read file", http.StatusInternalServerError)
-		return
-	}
 	rs, ok := f.(io.ReadSeeker)
-	if !ok {
-		http.Error(w, "cannot read file", http.StatusInternalServerError)
+	if err != nil || !ok || !fi.Mode().IsRegular() {
+		h.logger.Warn("web UI: cannot read file", "path", send, "err", err)
+		WriteError(w, r, fileNotFound(r))
 		return
 	}
 	if encoding != "" {

@@ -275,20 +275,27 @@ func (f *csvFile) scan(ctx context.Context, fn func(d *Decoder) error, onBad fun
 		return fmt.Errorf("import: %w", err)
 	}
 	defer fh.Close()
-	r := csv.NewReader(fh)
+	return scanCSV(ctx, fh, f.path, f.dataset, fn, onBad)
+}
+
+// scanCSV decodes the CSV text of one dataset from in (named name in
+// messages): every record that decodes is handed to fn, every malformed one
+// to onBad; fn(nil) ends the file.
+func scanCSV(ctx context.Context, in io.Reader, name, dataset string, fn func(d *Decoder) error, onBad func(BadLine)) error {
+	r := csv.NewReader(in)
 	r.FieldsPerRecord = -1 // we check the width ourselves, with a clearer message
 	r.ReuseRecord = true
 	header, err := r.Read()
 	if err == io.EOF {
-		return fmt.Errorf("%s: empty file, want a header line", f.path)
+		return fmt.Errorf("%s: empty file, want a header line", name)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: header: %w", f.path, err)
+		return fmt.Errorf("%s: header: %w", name, err)
 	}
 	header = slices.Clone(header)
-	d, err := NewDecoder(f.dataset, header)
+	d, err := NewDecoder(dataset, header)
 	if err != nil {
-		return fmt.Errorf("%s: %w", f.path, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	for n := 0; ; n++ {
 		if n%10_000 == 0 {
@@ -303,18 +310,18 @@ func (f *csvFile) scan(ctx context.Context, fn func(d *Decoder) error, onBad fun
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return fmt.Errorf("%s: %w", f.path, err)
+				return fmt.Errorf("%s: %w", name, err)
 			}
-			onBad(BadLine{File: f.path, Line: pe.StartLine, Reason: pe.Err.Error()})
+			onBad(BadLine{File: name, Line: pe.StartLine, Reason: pe.Err.Error()})
 			continue
 		}
 		line, _ := r.FieldPos(0)
 		if len(rec) != len(header) {
-			onBad(BadLine{File: f.path, Line: line, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))})
+			onBad(BadLine{File: name, Line: line, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))})
 			continue
 		}
 		if err := d.Add(rec); err != nil {
-			onBad(BadLine{File: f.path, Line: line, Reason: err.Error()})
+			onBad(BadLine{File: name, Line: line, Reason: err.Error()})
 			continue
 		}
 		if err := fn(d); err != nil {

@@ -107,10 +107,25 @@ func BoardOf(tsCode string) Board {
 // DateLayout is the form dates take in answers.
 const DateLayout = "2006-01-02"
 
-// ErrBadDate reports a date that cannot be parsed.
-var ErrBadDate = errors.New("malformed date")
+// ErrBadDate reports a date that cannot be parsed, or lies outside the
+// exchange era (then the error is also ErrDateOutOfEra).
+var (
+	ErrBadDate      = errors.New("malformed date")
+	ErrDateOutOfEra = fmt.Errorf("outside the exchange era %s to %s", FormatDate(FirstDate), FormatDate(LastDate))
+)
 
-// ParseDate accepts YYYYMMDD and YYYY-MM-DD and returns midnight UTC.
+// The exchange era: the year the Shanghai and Shenzhen exchanges opened
+// (the first trading day, 1990-12-19, with room for calendar rows before
+// it) to a future far past any calendar Tushare publishes. A date outside
+// it is a typo or a probe, never a question about the market: the zero
+// time in particular, which would otherwise mean "no date".
+var (
+	FirstDate = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+	LastDate  = time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// ParseDate accepts YYYYMMDD and YYYY-MM-DD within the exchange era
+// (FirstDate..LastDate) and returns midnight UTC.
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	layout := "20060102"
@@ -120,6 +135,9 @@ func ParseDate(s string) (time.Time, error) {
 	t, err := time.Parse(layout, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w %q: want YYYYMMDD or YYYY-MM-DD", ErrBadDate, s)
+	}
+	if t.Before(FirstDate) || t.After(LastDate) {
+		return time.Time{}, fmt.Errorf("%w %q: %w", ErrBadDate, s, ErrDateOutOfEra)
 	}
 	return t, nil
 }

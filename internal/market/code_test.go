@@ -108,3 +108,19 @@ func TestParseDate(t *testing.T) {
 		t.Error("zero date must format as empty")
 	}
 }
+
+// Dates outside the exchange era are refused: the zero date above all,
+// which callers read as "no date".
+func TestParseDateEra(t *testing.T) {
+	for _, in := range []string{"19900101", "1990-12-19", "2099-12-31", "20261231"} {
+		if _, err := ParseDate(in); err != nil {
+			t.Errorf("ParseDate(%q): %v", in, err)
+		}
+	}
+	for _, in := range []string{"00010101", "0001-01-01", "00000101", "19891231", "21000101", "9999-12-31"} {
+		d, err := ParseDate(in)
+		if !errors.Is(err, ErrBadDate) || !errors.Is(err, ErrDateOutOfEra) || !d.IsZero() {
+			t.Errorf("ParseDate(%q) = %v, %v; want ErrDateOutOfEra", in, d, err)
+		}
+	}
+}

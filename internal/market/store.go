@@ -123,6 +123,11 @@ type WorkflowRepo interface {
 	// ListWorkflows returns every live (not deleted) workflow, newest
 	// UpdatedAt first.
 	ListWorkflows(ctx context.Context) ([]WorkflowRecord, error)
+	// WorkflowPage returns up to limit live workflows of category (any
+	// when empty) in ListWorkflows' order (ties by id) after skipping
+	// offset of them, and how many live workflows of the category there
+	// are in all. A limit of 0 only counts.
+	WorkflowPage(ctx context.Context, category string, limit, offset int) ([]WorkflowRecord, int, error)
 	// GetWorkflow returns one workflow; ErrNotFound when absent or deleted.
 	GetWorkflow(ctx context.Context, id string) (WorkflowRecord, error)
 	// PutWorkflow creates or replaces a workflow.
@@ -157,6 +162,7 @@ type Store interface {
 	Writer
 	Reader
 	WorkflowRepo
+	RunRepo
 	SyncLog
 	// Kind is "clickhouse" or "sqlite".
 	Kind() string

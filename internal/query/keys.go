@@ -146,9 +146,11 @@ func klinePrefix(b keyBuf, code, period string) keyBuf {
 	return b.s("kline:").s(code).s(":").s(period).s(":")
 }
 
-// WorkflowListKey is workflow:list:{include_templates}:{category}.
-func WorkflowListKey(includeTemplates bool, category string) Key {
-	return Key{"workflow:list:" + strconv.FormatBool(includeTemplates) + ":" + category, TTLWorkflows}
+// WorkflowListKey is workflow:list:{include_templates}:{limit}:{offset}:{category}
+// (the category last: it is free text and may hold colons).
+func WorkflowListKey(includeTemplates bool, category string, limit, offset int) Key {
+	var buf [64]byte
+	return Key{string(keyBuf(buf[:0]).s("workflow:list:").s(strconv.FormatBool(includeTemplates)).s(":").n(limit).s(":").n(offset).s(":").s(category)), TTLWorkflows}
 }
 
 // WorkflowKey is workflow:{id}.

@@ -44,7 +44,8 @@ func TestKeyLayout(t *testing.T) {
 		{KLineRequestKey("600519.SH", PeriodWeek, time.Time{}, time.Time{}, "hfq"), "kline:600519.SH:week:req:::hfq", TTLKLineRequest},
 		{KLineKey("600519.SH", PeriodDay, day.AddDate(-1, 0, 0), day, "qfq", "2025-12-18"), "daily:600519.SH:2024-12-18:2025-12-18:qfq:2025-12-18", TTLDaily},
 		{KLineKey("600519.SH", PeriodMonth, day, day, "none", "none"), "kline:600519.SH:month:2025-12-18:2025-12-18:none:none", TTLDaily},
-		{WorkflowListKey(true, ""), "workflow:list:true:", TTLWorkflows},
+		{WorkflowListKey(true, "", 50, 0), "workflow:list:true:50:0:", TTLWorkflows},
+		{WorkflowListKey(false, "a:b", 10, 20), "workflow:list:false:10:20:a:b", TTLWorkflows},
 		{WorkflowKey("wf_1"), "workflow:wf_1", TTLWorkflows},
 	} {
 		if c.key.Name != c.name || c.key.Class != c.class {
@@ -64,7 +65,7 @@ func TestStalePatternsCoverTheKeys(t *testing.T) {
 			t.Errorf("%s is dropped by a workflow write", k.Name)
 		}
 	}
-	for _, k := range []Key{WorkflowListKey(false, "x"), WorkflowKey("wf_1")} {
+	for _, k := range []Key{WorkflowListKey(false, "x", 50, 0), WorkflowKey("wf_1")} {
 		if matchesAny(StaleAfterLoad, k.Name) || !matchesAny([]string{WorkflowsPattern}, k.Name) {
 			t.Errorf("%s: wrong invalidation", k.Name)
 		}

@@ -255,8 +255,16 @@ func (c *Client) post(ctx context.Context, api string, body []byte) (*Table, *bo
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		return nil, nil, &HTTPError{API: api, Status: resp.StatusCode, Body: strings.TrimSpace(string(b))}
 	}
+	return decodeAnswer(api, resp.Body)
+}
+
+// decodeAnswer reads one answer of the Tushare Pro API: its table and
+// has_more, an *APIError for a refusal, or an error saying what is wrong
+// with it. Every row must have one cell per field: a short row would
+// silently leave columns empty.
+func decodeAnswer(api string, body io.Reader) (*Table, *bool, error) {
 	var a answer
-	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+	if err := json.NewDecoder(body).Decode(&a); err != nil {
 		return nil, nil, fmt.Errorf("tushare %s: read answer: %w", api, err)
 	}
 	if a.Code != 0 {
@@ -264,6 +272,11 @@ func (c *Client) post(ctx context.Context, api string, body []byte) (*Table, *bo
 	}
 	if a.Data == nil {
 		return nil, nil, fmt.Errorf("tushare %s: answer without data (request_id %s)", api, a.RequestID)
+	}
+	for i, item := range a.Data.Items {
+		if len(item) != len(a.Data.Fields) {
+			return nil, nil, fmt.Errorf("tushare %s: row %d has %d cells for %d fields (request_id %s)", api, i, len(item), len(a.Data.Fields), a.RequestID)
+		}
 	}
 	return &Table{Fields: a.Data.Fields, Items: a.Data.Items}, a.Data.HasMore, nil
 }

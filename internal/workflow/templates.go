@@ -31,7 +31,7 @@ var builtinTemplates = []Workflow{
 			"4. 结论：主要看点与风险，给出需要继续跟踪的指标。",
 		Variables: []Variable{
 			{Name: "stock_code", Label: "股票代码", Type: TypeStockCode, Required: true, Default: "600519.SH", Description: "如 600519 或 600519.SH"},
-			{Name: "days", Label: "回看交易日", Type: TypeNumber, Required: false, Default: 60.0, Description: "K线回看天数"},
+			{Name: "days", Label: "回看交易日", Type: TypeNumber, Required: false, Default: 60.0, Description: "K线回看天数", Min: bound(5), Max: bound(500)},
 		},
 		SelectedTools: []string{"get_stock_basic", "get_stock_daily", "get_hot_stocks"},
 	},
@@ -59,8 +59,8 @@ var builtinTemplates = []Workflow{
 			"剔除亏损（PE为空）和ST股票。列出符合条件的股票（代码、名称、行业、PE、PB、股息率、总市值），" +
 			"按PE从低到高排序，并结合当日市场宽度评价当前的估值环境。",
 		Variables: []Variable{
-			{Name: "max_pe", Label: "最高市盈率", Type: TypeNumber, Required: true, Default: 15.0, Description: "PE(TTM) 上限"},
-			{Name: "max_pb", Label: "最高市净率", Type: TypeNumber, Required: true, Default: 1.5, Description: "PB 上限"},
+			{Name: "max_pe", Label: "最高市盈率", Type: TypeNumber, Required: true, Default: 15.0, Description: "PE(TTM) 上限", Min: bound(0)},
+			{Name: "max_pb", Label: "最高市净率", Type: TypeNumber, Required: true, Default: 1.5, Description: "PB 上限", Min: bound(0)},
 		},
 		SelectedTools: []string{"get_hot_stocks", "get_stock_basic", "get_market_stats"},
 	},
@@ -76,7 +76,7 @@ var builtinTemplates = []Workflow{
 			"4. 给出短期趋势判断和需要警惕的信号。",
 		Variables: []Variable{
 			{Name: "stock_code", Label: "股票代码", Type: TypeStockCode, Required: true, Default: "000001.SZ"},
-			{Name: "days", Label: "交易日数", Type: TypeNumber, Required: true, Default: 120.0, Description: "K线根数"},
+			{Name: "days", Label: "交易日数", Type: TypeNumber, Required: true, Default: 120.0, Description: "K线根数", Min: bound(20), Max: bound(500)},
 		},
 		SelectedTools: []string{"get_stock_daily", "get_stock_basic"},
 	},
@@ -90,12 +90,14 @@ var builtinTemplates = []Workflow{
 			"结合热门ETF指出当日最强和最弱的板块，重点关注行业：{{industry}}。",
 		Variables: []Variable{
 			{Name: "trade_date", Label: "交易日", Type: TypeDate, Required: false, Description: "留空为最新交易日"},
-			{Name: "top_n", Label: "每榜数量", Type: TypeNumber, Required: false, Default: 30.0},
+			{Name: "top_n", Label: "每榜数量", Type: TypeNumber, Required: false, Default: 30.0, Min: bound(1), Max: bound(50)},
 			{Name: "industry", Label: "关注行业", Type: TypeString, Required: false, Default: "全部"},
 		},
 		SelectedTools: []string{"get_market_stats", "get_hot_stocks", "get_hot_etfs"},
 	},
 }
+
+func bound(v float64) *float64 { return &v }
 
 func init() {
 	for i := range builtinTemplates {

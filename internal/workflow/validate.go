@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stockdatasource/stockd/internal/market"
+	"github.com/stockdatasource/stockd/internal/query"
 )
 
 // Input is the body of a create, or of a partial update where only the
@@ -36,24 +37,41 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
-// ValidationError lists every problem found in a workflow.
+// ValidationError lists the problems found in a workflow: the first
+// MaxDetails of them, and how many more there were.
 type ValidationError struct {
 	Fields []FieldError
+	// Omitted counts the problems past MaxDetails, found but not listed:
+	// an answer stays small however broken the input is.
+	Omitted int
 }
+
+// MaxDetails is how many problems a ValidationError lists.
+const MaxDetails = 20
 
 func (e *ValidationError) Error() string {
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
 		parts[i] = f.Field + ": " + f.Message
 	}
-	return "invalid workflow: " + strings.Join(parts, "; ")
+	msg := "invalid workflow: " + strings.Join(parts, "; ")
+	if e.Omitted > 0 {
+		msg += fmt.Sprintf("; and %d more problems", e.Omitted)
+	}
+	return msg
 }
 
 func (e *ValidationError) add(field, format string, args ...any) {
+	if len(e.Fields) >= MaxDetails {
+		e.Omitted++
+		return
+	}
 	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-// Limits of a workflow's fields.
+// Limits of a workflow's fields. A list over its limit is reported once
+// and only its first items are checked, so the work and the answer stay
+// bounded whatever a request holds.
 const (
 	MaxNameLen        = 100
 	MaxDescriptionLen = 2000
@@ -64,6 +82,10 @@ const (
 	MaxVariables      = 50
 	MaxLabelLen       = 100
 	MaxTools          = 20
+	// MaxDocBytes bounds a whole workflow as stored and sent (JSON): a
+	// page of MaxPageSize of them stays well under the cache's 8 MiB
+	// entry limit, so list answers are always cacheable.
+	MaxDocBytes = 64 << 10
 )
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -75,48 +97,27 @@ var ErrUnknownField = errors.New("unknown field")
 // data are refused as a ValidationError naming the field.
 func DecodeInput(body []byte) (Input, error) {
 	var in Input
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := query.DecodeStrict(body, &in); err != nil {
 		ve := &ValidationError{}
 		var te *json.UnmarshalTypeError
 		switch {
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			ve.add(name, "unknown field")
-		case errors.As(err, &te):
-			field := te.Field
-			if field == "" {
-				field = "body"
-			}
-			ve.add(field, "must be %s, not %s", jsonType(te.Type.Kind().String()), te.Value)
+		case errors.As(err, &te) && te.Field != "":
+			ve.add(te.Field, "must be %s, not %s", query.JSONTypeName(te.Type.Kind().String()), te.Value)
 		default:
-			ve.add("body", "not a JSON object: %v", err)
+			ve.add("body", "not a JSON object: %s", query.JSONProblem(err))
 		}
 		return Input{}, ve
-	}
-	if dec.More() {
-		return Input{}, &ValidationError{Fields: []FieldError{{Field: "body", Message: "trailing data after the JSON object"}}}
 	}
 	return in, nil
 }
 
-func jsonType(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "slice":
-		return "an array"
-	case "struct", "map":
-		return "an object"
-	case "bool":
-		return "true or false"
-	}
-	return "a " + kind
-}
-
-// apply copies the fields present in in onto w.
-func (in Input) apply(w *Workflow) {
+// Apply copies the fields present in in onto w and fills what a saved
+// workflow always has (category, empty lists). The read-only fields are
+// ignored.
+func (in Input) Apply(w *Workflow) {
 	if in.Name != nil {
 		w.Name = strings.TrimSpace(*in.Name)
 	}
@@ -173,7 +174,7 @@ func Validate(w *Workflow, toolExists func(string) bool) error {
 	if len(w.Tags) > MaxTags {
 		ve.add("tags", "at most %d tags, got %d", MaxTags, len(w.Tags))
 	}
-	for i, tag := range w.Tags {
+	for i, tag := range w.Tags[:min(len(w.Tags), MaxTags)] {
 		if n := utf8.RuneCountInString(strings.TrimSpace(tag)); n == 0 || n > MaxTagLen {
 			ve.add(fmt.Sprintf("tags[%d]", i), "must be 1 to %d characters", MaxTagLen)
 		}
@@ -191,7 +192,7 @@ func Validate(w *Workflow, toolExists func(string) bool) error {
 		ve.add("variables", "at most %d variables, got %d", MaxVariables, len(w.Variables))
 	}
 	declared := map[string]bool{}
-	for i, v := range w.Variables {
+	for i, v := range w.Variables[:min(len(w.Variables), MaxVariables)] {
 		at := fmt.Sprintf("variables[%d]", i)
 		switch {
 		case v.Name == "":
@@ -205,11 +206,15 @@ func Validate(w *Workflow, toolExists func(string) bool) error {
 		if utf8.RuneCountInString(v.Label) > MaxLabelLen {
 			ve.add(at+".label", "must be at most %d characters", MaxLabelLen)
 		}
+		if utf8.RuneCountInString(v.Description) > MaxDescriptionLen {
+			ve.add(at+".description", "must be at most %d characters", MaxDescriptionLen)
+		}
 		if !knownType(v.Type) {
 			ve.add(at+".type", "unknown type %q: want one of %s", v.Type, strings.Join(Types, ", "))
 		} else if msg := checkDefault(v); msg != "" {
 			ve.add(at+".default", "%s", msg)
 		}
+		checkBounds(ve, at, v)
 	}
 	checkPlaceholders(ve, "system_prompt", w.SystemPrompt, declared)
 	checkPlaceholders(ve, "user_prompt_template", w.UserPromptTemplate, declared)
@@ -218,7 +223,7 @@ func Validate(w *Workflow, toolExists func(string) bool) error {
 		ve.add("selected_tools", "at most %d tools, got %d", MaxTools, len(w.SelectedTools))
 	}
 	seenTool := map[string]bool{}
-	for i, name := range w.SelectedTools {
+	for i, name := range w.SelectedTools[:min(len(w.SelectedTools), MaxTools)] {
 		at := fmt.Sprintf("selected_tools[%d]", i)
 		switch {
 		case !toolExists(name):
@@ -227,6 +232,13 @@ func Validate(w *Workflow, toolExists func(string) bool) error {
 			ve.add(at, "tool %q selected twice", name)
 		}
 		seenTool[name] = true
+	}
+	if len(ve.Fields) == 0 {
+		if doc, err := json.Marshal(w); err != nil {
+			ve.add("body", "cannot be stored: %v", err)
+		} else if len(doc) > MaxDocBytes {
+			ve.add("body", "the workflow is %d bytes as JSON, at most %d", len(doc), MaxDocBytes)
+		}
 	}
 	if len(ve.Fields) > 0 {
 		return ve

@@ -20,7 +20,7 @@ func TestValidInputPasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	var w Workflow
-	in.apply(&w)
+	in.Apply(&w)
 	if err := Validate(&w, ToolExists); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func decodeAndValidate(body string) error {
 		return err
 	}
 	var w Workflow
-	in.apply(&w)
+	in.Apply(&w)
 	return Validate(&w, ToolExists)
 }
 
@@ -146,5 +146,52 @@ func TestToolsCatalogue(t *testing.T) {
 		if !ToolExists(tool.Name) || tool.Description == "" || tool.Parameters["type"] != "object" || !strings.HasPrefix(tool.Path, "/api/") {
 			t.Errorf("tool %+v incomplete", tool)
 		}
+	}
+}
+
+// Validation stops at each list's limit and lists at most MaxDetails
+// problems, however large the input: the work and the answer stay small.
+func TestValidationIsBounded(t *testing.T) {
+	w := Workflow{Name: "x", UserPromptTemplate: strings.Repeat("{{nope}} {{a b}} ", 5000)}
+	w.Tags = make([]string, 85000)
+	for range 10000 {
+		w.Variables = append(w.Variables, Variable{Name: "1bad", Type: "nope"})
+	}
+	for range 5000 {
+		w.SelectedTools = append(w.SelectedTools, "no_such_tool")
+	}
+	calls := 0
+	err := Validate(&w, func(string) bool { calls++; return false })
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Validate: %v", err)
+	}
+	if len(ve.Fields) != MaxDetails || ve.Omitted == 0 {
+		t.Errorf("%d problems listed, %d omitted; want %d listed and a count of the rest", len(ve.Fields), ve.Omitted, MaxDetails)
+	}
+	if calls > MaxTools {
+		t.Errorf("%d tool lookups for %d tools: validation went past the limit of %d", calls, len(w.SelectedTools), MaxTools)
+	}
+	// 1 count + 20 tags, the prompt's length, 1 count + 50 variables × 2,
+	// 2 placeholders, 1 count + 20 tools.
+	if got, want := len(ve.Fields)+ve.Omitted, 1+MaxTags+1+1+2*MaxVariables+2+1+MaxTools; got != want {
+		t.Errorf("%d problems found, want %d (only the first items of each list are checked)", got, want)
+	}
+	if msg := ve.Error(); len(msg) > 4<<10 || !strings.Contains(msg, "more problems") {
+		t.Errorf("message of %d bytes: %.200s", len(msg), msg)
+	}
+}
+
+// A workflow larger than MaxDocBytes as JSON is refused, naming its size.
+func TestDocumentSizeIsBounded(t *testing.T) {
+	w := Workflow{Name: "x", SystemPrompt: strings.Repeat("长", MaxPromptLen), UserPromptTemplate: strings.Repeat("文", 3000)}
+	err := Validate(&w, ToolExists)
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) != 1 || !strings.Contains(ve.Fields[0].Message, "bytes as JSON") {
+		t.Fatalf("a %d-character prompt: %v", MaxPromptLen, err)
+	}
+	w.SystemPrompt = strings.Repeat("长", 5000)
+	if err := Validate(&w, ToolExists); err != nil {
+		t.Errorf("a workflow under the cap: %v", err)
 	}
 }

@@ -33,6 +33,10 @@ type Variable struct {
 	Required    bool   `json:"required"`
 	Default     any    `json:"default"`
 	Description string `json:"description"`
+	// Min and Max bound a number variable's value (inclusive); nil is
+	// unbounded.
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
 }
 
 // Variable types.

@@ -440,6 +440,112 @@ try {
     if (created.includes(wfId)) created.splice(created.indexOf(wfId), 1)
   })
 
+  // Workflow runs against the fake model (fakellm): it calls get_stock_basic for the code in the prompt,
+  // then streams a markdown report of the tool's answer, with hostile HTML and script at its end.
+  const singleStock = 'tpl-single-stock-analysis'
+  async function openRunPanel(name) {
+    await page.goto(base + '/workflows')
+    const row = page.locator('[data-testid=wf-table] .el-table__row', { has: page.locator(`[data-wf-name="${name}"]`) })
+    await row.locator('[data-testid=wf-run]').filter({ visible: true }).first().click()
+    await page.locator('[data-testid=run-panel]').waitFor()
+  }
+  
+  await step('run: 单股深度分析 of 600519.SH streams its answer as markdown, shows the tool step, lands in the history', async () => {
+    assert(process.env.E2E_FAKE_MODEL, 'the server runs without a model (E2E_FAKE_MODEL unset)')
+    await openRunPanel('单股深度分析')
+    const code = page.locator('[data-testid=run-var-stock_code] input')
+    assert((await code.inputValue()) === '600519.SH', `stock_code starts as "${await code.inputValue()}", want the default 600519.SH`)
+    await page.locator('[data-testid=run-start]').click()
+    // Streamed: text is on the page while the run is still running.
+    await page.waitForFunction(() => {
+      const a = document.querySelector('[data-testid=run-live] [data-testid=run-answer]')
+      const s = document.querySelector('[data-testid=run-live] [data-testid=run-status]')
+      return a && a.textContent.includes('贵州茅台') && s && s.textContent.includes('运行中')
+    }, null, { timeout: 30000 })
+    await page.locator('[data-testid=run-live] [data-testid=run-status]', { hasText: '已完成' }).waitFor({ timeout: 30000 })
+    const answer = page.locator('[data-testid=run-live] [data-testid=run-answer]')
+    const text = await answer.innerText()
+    assert(text.includes('贵州茅台') && text.includes('1431'), `the answer lacks the tool's data: ${text.slice(0, 300)}`)
+    assert((await answer.locator('strong').count()) > 0 && (await answer.locator('table').count()) === 1, 'the markdown was not rendered')
+    // The hostile end of the answer is text: no element, no handler ran, no javascript: link.
+    assert(text.includes('<img src=x onerror='), 'the hostile markup is not shown as text')
+    assert((await answer.locator('img, script, iframe, svg').count()) === 0, 'model output created elements')
+    assert((await answer.locator('a[href^="javascript"]').count()) === 0, 'model output created a javascript: link')
+    assert((await page.evaluate(() => window.__pwned)) === undefined, 'model output ran script')
+    // The tool step: collapsible, with its arguments and timing.
+    const stepItem = page.locator('[data-testid=run-live] [data-testid=run-step-get_stock_basic]')
+    await stepItem.waitFor()
+    assert((await stepItem.innerText()).includes('个股基本信息') && (await stepItem.innerText()).includes('毫秒'), 'tool step without name or timing')
+    await stepItem.locator('.el-collapse-item__header').click()
+    await stepItem.locator('[data-testid=run-step-args]', { hasText: '600519.SH' }).waitFor()
+    assert((await page.locator('[data-testid=run-live] [data-testid=run-usage]').innerText()).includes('Token'), 'no token usage')
+    // Stored, and listed in the history tab.
+    const runs = await api('GET', `/api/workflows/${singleStock}/runs`)
+    const last = runs.json?.runs?.[0]
+    assert(last && last.status === 'succeeded', `newest stored run: ${runs.text.slice(0, 200)}`)
+    const stored = await api('GET', `/api/runs/${last.id}`)
+    assert(stored.json?.output?.includes('1431') && stored.json.usage.input_tokens > 0, 'stored run lacks output or usage')
+    await page.locator('[data-testid=run-panel] .el-tabs__item', { hasText: '历史记录' }).click()
+    const item = page.locator(`[data-testid=run-history-item][data-run-id="${last.id}"]`)
+    await item.waitFor()
+    assert((await item.innerText()).includes('已完成'), 'history entry without its status')
+    await item.locator('[data-testid=run-history-view]').click()
+    await page.locator('[data-testid=run-history-run] [data-testid=run-answer]', { hasText: '1431' }).waitFor()
+    // The page around the answer is Chinese; the answer is whatever the model wrote (here, markup).
+    await page.evaluate(() => document.querySelectorAll('[data-testid=run-answer]').forEach((e) => (e.style.display = 'none')))
+    await expectNoEnglish(page, 'a finished run and its history')
+    await page.evaluate(() => document.querySelectorAll('[data-testid=run-answer]').forEach((e) => (e.style.display = '')))
+  })
+
+  await step('run: 停止 cancels a run mid-stream; it is stored as canceled', async () => {
+    await openRunPanel('单股深度分析')
+    await page.locator('[data-testid=run-start]').click()
+    await page.locator('[data-testid=run-live] [data-testid=run-answer]').waitFor({ timeout: 30000 })
+    await page.locator('[data-testid=run-stop]').click()
+    await page.locator('[data-testid=run-live] [data-testid=run-status]', { hasText: '已停止' }).waitFor({ timeout: 15000 })
+    const runs = await api('GET', `/api/workflows/${singleStock}/runs`)
+    assert(runs.json?.runs?.[0]?.status === 'canceled', `newest run is ${runs.json?.runs?.[0]?.status}, want canceled`)
+  })
+
+  await step('run: a code the store lacks gets its message under the field, in Chinese; nothing runs', async () => {
+    await openRunPanel('单股深度分析')
+    const before = (await api('GET', `/api/workflows/${singleStock}/runs`)).json.total
+    const code = page.locator('[data-testid=run-var-stock_code] input')
+    await code.fill('999999.SH')
+    await page.keyboard.press('Tab') // leaves the search box (Escape would close the drawer)
+    await page.locator('[data-testid=run-start]').click()
+    await page.locator('[data-testid=run-var-stock_code]', { hasText: '没有代码为 999999.SH 的股票或 ETF' }).waitFor()
+    assert((await api('GET', `/api/workflows/${singleStock}/runs`)).json.total === before, 'a refused run was stored')
+    await expectNoEnglish(page, 'run form with an invalid variable')
+  })
+
+  await step('run: on a phone the run drawer fills the screen without overflow', async () => {
+    await page.setViewportSize(PHONE)
+    try {
+      await page.goto(base + '/workflows')
+      await page.locator('[data-testid=wf-run]').filter({ visible: true }).first().click()
+      await page.locator('[data-testid=run-panel]').waitFor()
+      await noHorizontalOverflow(page, 'run drawer on a phone')
+      await fullyVisible(page.locator('[data-testid=run-start]'), '运行 on a phone')
+    } finally {
+      await page.setViewportSize(DESKTOP)
+    }
+  })
+
+  await step('AI 生成: the model’s draft fills the editor; nothing is saved until 保存', async () => {
+    await page.goto(base + '/workflows')
+    await page.locator('[data-testid=wf-generate]').click()
+    await page.locator('textarea[data-testid=gen-text]').fill('看茅台的估值')
+    await page.locator('[data-testid=gen-submit]').click()
+    await page.locator('[data-testid=wf-form]').waitFor()
+    const name = await page.locator('input[data-testid=wf-name]').inputValue()
+    assert(name === 'AI：看茅台的估值', `the editor's name is "${name}"`)
+    assert((await page.locator('textarea[data-testid=wf-user-prompt]').inputValue()).includes('{{stock_code}}'), 'prompt not filled')
+    const list = await api('GET', '/api/workflows?include_templates=false')
+    assert(!(list.json?.workflows ?? []).some((w) => w.name === name), 'the draft was saved before 保存')
+    await page.locator('.el-drawer__close-btn').filter({ visible: true }).first().click()
+  })
+
   await step('status: health page shows the overall state and services in words', async () => {
     await page.goto(base + '/status')
     const tag = page.locator('[data-testid=health-status]')

@@ -195,3 +195,36 @@ describe('client', () => {
     expect(r.body.status).toBe('unhealthy')
   })
 })
+
+describe('postStream', () => {
+  it('asks for the token on 401 and returns the stream of the retried request', async () => {
+    const store = memStore()
+    const stream = new Response('event: run\ndata: {}\n\n', { status: 200, headers: { 'Content-Type': 'text/event-stream' } })
+    const f = fakeFetch([json(401, { error: { code: 'unauthorized', message: 'x' } }), stream])
+    const c = createClient({ fetch: f.fn, storage: store, askToken: async () => 'tok' })
+    const ctl = new AbortController()
+    const res = await c.postStream('/api/workflows/w/run', { variables: {} }, ctl.signal)
+    expect(await res.text()).toBe('event: run\ndata: {}\n\n')
+    expect(f.calls).toHaveLength(2)
+    expect(header(f.calls[1], 'Authorization')).toBe('Bearer tok')
+    expect(header(f.calls[1], 'Accept')).toContain('text/event-stream')
+    expect(f.calls[1].init.signal).toBe(ctl.signal)
+    expect(store.data.get(TOKEN_KEY)).toBe('tok')
+  })
+  it('turns an error answer into an ApiError with its details, and an abort into code aborted', async () => {
+    const f = fakeFetch([
+      json(422, { error: { code: 'validation_failed', message: 'm', details: [{ field: 'variables.stock_code', message: 'is required (x)' }] } }),
+    ])
+    const c = createClient({ fetch: f.fn, storage: memStore() })
+    await expect(c.postStream('/r', {})).rejects.toMatchObject({ status: 422, details: [{ field: 'variables.stock_code' }] })
+    const ctl = new AbortController()
+    ctl.abort()
+    const aborting = createClient({
+      fetch: (async () => {
+        throw new DOMException('aborted', 'AbortError')
+      }) as unknown as typeof fetch,
+      storage: memStore(),
+    })
+    await expect(aborting.postStream('/r', {}, ctl.signal)).rejects.toMatchObject({ code: 'aborted' })
+  })
+})

@@ -229,6 +229,10 @@ func (s *Server) start() {
 	s.t.Cleanup(s.Close)
 }
 
+// Handler is the server's handler, for serving the same fake on an
+// address of one's choosing (see the fakellm command).
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+
 // Close stops the server and drops idle connections.
 func (s *Server) Close() {
 	s.srv.CloseClientConnections()

@@ -124,7 +124,7 @@ func TestMigrateCreatesDatabase(t *testing.T) {
 	}
 	want := "adj_factor=ReplacingMergeTree daily=ReplacingMergeTree daily_basic=ReplacingMergeTree " +
 		"etf_basic=ReplacingMergeTree etf_daily=ReplacingMergeTree index_basic=ReplacingMergeTree " +
-		"index_daily=ReplacingMergeTree namechange=ReplacingMergeTree schema_migrations=ReplacingMergeTree " +
+		"index_daily=ReplacingMergeTree namechange=ReplacingMergeTree runs=ReplacingMergeTree schema_migrations=ReplacingMergeTree " +
 		"stk_limit=ReplacingMergeTree stock_basic=ReplacingMergeTree sync_state=ReplacingMergeTree " +
 		"trade_cal=ReplacingMergeTree workflows=ReplacingMergeTree"
 	if got := strings.Join(engines, " "); got != want {

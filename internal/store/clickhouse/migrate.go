@@ -217,10 +217,35 @@ var migrations = []migration{
 		PARTITION BY toYYYYMM(trade_date)
 		ORDER BY (ts_code, trade_date)`,
 	}},
+	// Workflow runs: written when a run starts and again when it ends, so
+	// reads take the newest version with FINAL. A run never changes its
+	// workflow, so the key (workflow_id, id) collapses the versions of an
+	// id as id alone would, and a workflow's history is one key range.
+	// Times are Unix milliseconds (no DateTime64 in 18.16); 0 = not yet.
+	{4, "runs", []string{
+		`CREATE TABLE IF NOT EXISTS runs (
+			id            String,
+			workflow_id   String,
+			status        String,
+			model         String,
+			instance      String,
+			started_at    UInt64,
+			finished_at   UInt64,
+			latency_ms    UInt64,
+			input_tokens  UInt64,
+			output_tokens UInt64,
+			trace_id      String,
+			error_code    String,
+			variables     String,
+			doc           String,
+			version       UInt64
+		) ENGINE = ReplacingMergeTree(version)
+		ORDER BY (workflow_id, id)`,
+	}},
 	// The fencing token of the sync lease each sync record was written
 	// under (0: a sync without a lease); see MarkSynced. 18.16 has no ADD
 	// COLUMN IF NOT EXISTS: Migrate takes "already exists" as done.
-	{4, "sync fence", []string{
+	{5, "sync fence", []string{
 		`ALTER TABLE sync_state ADD COLUMN fence UInt64`,
 	}},
 }

@@ -79,6 +79,49 @@ func (s *Store) ListWorkflows(ctx context.Context) ([]market.WorkflowRecord, err
 	return out, nil
 }
 
+// WorkflowPage returns one page of the live workflows of category (any
+// when empty), newest update first, and how many there are. LIMIT
+// offset, n is the form both 18.16 and 25.8 read.
+func (s *Store) WorkflowPage(ctx context.Context, category string, limit, offset int) ([]market.WorkflowRecord, int, error) {
+	if limit < 0 || offset < 0 {
+		return nil, 0, fmt.Errorf("workflow page: negative limit %d or offset %d", limit, offset)
+	}
+	var total uint64
+	if err := s.conn.QueryRow(ctx, `
+		SELECT count()
+		FROM workflows FINAL
+		WHERE deleted = 0 AND (? = '' OR category = ?)`, category, category).Scan(&total); err != nil {
+		return nil, 0, s.connErr(fmt.Errorf("count workflows: %w", err))
+	}
+	out := []market.WorkflowRecord{}
+	if limit == 0 || uint64(offset) >= total {
+		return out, int(total), nil
+	}
+	rows, err := s.conn.Query(ctx, `
+		SELECT `+workflowColumns+`, deleted
+		FROM workflows FINAL
+		WHERE deleted = 0 AND (? = '' OR category = ?)
+		ORDER BY updated_at DESC, id
+		LIMIT ?, ?`, category, category, offset, limit)
+	if err != nil {
+		return nil, 0, s.connErr(fmt.Errorf("workflow page: %w", err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		w, deleted, err := scanWorkflow(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("workflow page: %w", err)
+		}
+		if !deleted { // belt and braces: see the note above
+			out = append(out, w)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("workflow page: %w", err)
+	}
+	return out, int(total), nil
+}
+
 // GetWorkflow returns one live workflow.
 func (s *Store) GetWorkflow(ctx context.Context, id string) (market.WorkflowRecord, error) {
 	w, deleted, err := scanWorkflow(s.conn.QueryRow(ctx, `

@@ -33,6 +33,50 @@ func (s *Store) ListWorkflows(ctx context.Context) ([]market.WorkflowRecord, err
 	return out, nil
 }
 
+// WorkflowPage returns one page of the live workflows of category (any
+// when empty), newest update first, and how many there are.
+func (s *Store) WorkflowPage(ctx context.Context, category string, limit, offset int) ([]market.WorkflowRecord, int, error) {
+	if limit < 0 || offset < 0 {
+		return nil, 0, fmt.Errorf("sqlite: workflow page: negative limit %d or offset %d", limit, offset)
+	}
+	// One read transaction: the count and the page see the same snapshot.
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: workflow page: %w", err)
+	}
+	defer tx.Rollback()
+	var total int
+	if err := tx.QueryRowContext(ctx, `
+		SELECT count(*) FROM workflows
+		WHERE deleted = 0 AND (? = '' OR category = ?)`, category, category).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: count workflows: %w", err)
+	}
+	out := []market.WorkflowRecord{}
+	if limit == 0 || offset >= total {
+		return out, total, nil
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, name, category, is_template, doc, created_at, updated_at
+		FROM workflows WHERE deleted = 0 AND (? = '' OR category = ?)
+		ORDER BY updated_at DESC, id
+		LIMIT ? OFFSET ?`, category, category, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: workflow page: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		w, err := scanWorkflow(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlite: workflow page: %w", err)
+		}
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: workflow page: %w", err)
+	}
+	return out, total, nil
+}
+
 func scanWorkflow(r scanner) (market.WorkflowRecord, error) {
 	var (
 		w                market.WorkflowRecord

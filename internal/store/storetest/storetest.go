@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) market.Store) {
 	t.Run("BadRows", func(t *testing.T) { testBadRows(t, open) })
 	t.Run("OpenDaysFallback", func(t *testing.T) { testOpenDaysFallback(t, open) })
 	t.Run("Workflows", func(t *testing.T) { testWorkflows(t, open) })
+	t.Run("Runs", func(t *testing.T) { testRuns(t, open) })
 	t.Run("SyncLog", func(t *testing.T) { testSyncLog(t, open) })
 	t.Run("ConcurrentPuts", func(t *testing.T) { testConcurrentPuts(t, open) })
 	t.Run("DayReads", func(t *testing.T) { testDayReads(t, open) })
@@ -884,6 +885,44 @@ func testWorkflows(t *testing.T, open func(t *testing.T) market.Store) {
 		}
 		if !equalStrings(ids, want) {
 			t.Errorf("ListWorkflows = %v, want %v", ids, want)
+		}
+		// Pages of any size walk the same order; total is the count.
+		for _, size := range []int{1, 2, 50} {
+			var paged []string
+			for off := 0; off <= len(want); off += size {
+				page, total, err := st.WorkflowPage(ctx, "", size, off)
+				must(t, err, "WorkflowPage")
+				if total != len(want) || len(page) > size {
+					t.Errorf("WorkflowPage(%d, %d): %d rows, total %d; want at most %d rows, total %d", size, off, len(page), total, size, len(want))
+				}
+				for _, w := range page {
+					paged = append(paged, w.ID)
+				}
+			}
+			if !equalStrings(paged, want) {
+				t.Errorf("WorkflowPage by %d = %v, want %v", size, paged, want)
+			}
+		}
+		if page, total, err := st.WorkflowPage(ctx, "", 0, 0); err != nil || len(page) != 0 || total != len(want) {
+			t.Errorf("WorkflowPage(limit 0) = %d rows, total %d, %v; want 0 rows, total %d", len(page), total, err, len(want))
+		}
+		// A category keeps only its own, in the same order.
+		for _, cat := range []string{"analysis", "screen", "nope"} {
+			var wantCat []string
+			for _, w := range ws {
+				if w.Category == cat {
+					wantCat = append(wantCat, w.ID)
+				}
+			}
+			page, total, err := st.WorkflowPage(ctx, cat, 10, 0)
+			must(t, err, "WorkflowPage of "+cat)
+			var got []string
+			for _, w := range page {
+				got = append(got, w.ID)
+			}
+			if total != len(wantCat) || !equalStrings(got, wantCat) {
+				t.Errorf("WorkflowPage(%q) = %v total %d, want %v", cat, got, total, wantCat)
+			}
 		}
 	}
 	count := func(want int64) {

@@ -112,6 +112,11 @@ export interface ApiClient {
   post<T>(path: string, body?: unknown): Promise<T>
   put<T>(path: string, body?: unknown): Promise<T>
   del<T>(path: string): Promise<T>
+  /**
+   * POST whose answer is read as it arrives (a run's event stream): the Response of a 2xx, an ApiError
+   * otherwise. The token is asked for on 401 as for every write; signal aborts the request.
+   */
+  postStream(path: string, body: unknown, signal?: AbortSignal): Promise<Response>
   /** GET that also accepts the given non-2xx statuses when they carry JSON (e.g. /health 503). */
   getAllowing<T>(path: string, statuses: number[]): Promise<{ status: number; body: T }>
   token(): string | null
@@ -151,8 +156,15 @@ export function createClient(opts: ClientOptions = {}): ApiClient {
     return pendingAsk
   }
 
-  async function send(method: string, path: string, body: unknown, tokenOverride?: string | null) {
-    const headers: Record<string, string> = { Accept: 'application/json' }
+  async function send(
+    method: string,
+    path: string,
+    body: unknown,
+    tokenOverride?: string | null,
+    signal?: AbortSignal,
+    accept = 'application/json',
+  ) {
+    const headers: Record<string, string> = { Accept: accept }
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     const t = tokenOverride !== undefined ? tokenOverride : token()
     if (t) headers['Authorization'] = `Bearer ${t}`
@@ -162,8 +174,10 @@ export function createClient(opts: ClientOptions = {}): ApiClient {
         method,
         headers,
         body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal,
       })
     } catch (e) {
+      if (signal?.aborted) throw new ApiError(0, 'aborted', 'request aborted')
       opts.onNetworkError?.()
       throw new ApiError(0, 'network_error', e instanceof Error ? e.message : String(e))
     }
@@ -188,21 +202,25 @@ export function createClient(opts: ClientOptions = {}): ApiClient {
     }
   }
 
-  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res = await send(method, path, body)
+  async function authorized(method: string, path: string, body?: unknown, signal?: AbortSignal, accept?: string) {
+    let res = await send(method, path, body, undefined, signal, accept)
     const isWrite = method !== 'GET'
     if (res.status === 401 && isWrite && opts.askToken) {
       // Ask once; if the stored token was the one refused, say so in the dialog.
       const hadToken = !!token()
       const fresh = await ask(hadToken)
       if (fresh) {
-        res = await send(method, path, body, fresh)
+        res = await send(method, path, body, fresh, signal, accept)
         // Anything but another 401 means the token passed authentication: keep it.
         setToken(res.status === 401 ? null : fresh)
       }
     }
     if (!res.ok) throw await parseError(res)
-    return readJson<T>(res)
+    return res
+  }
+
+  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return readJson<T>(await authorized(method, path, body))
   }
 
   const prefetched = new Map<string, { answer: Promise<unknown>; until: number }>()
@@ -230,6 +248,8 @@ export function createClient(opts: ClientOptions = {}): ApiClient {
     post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
     put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
     del: <T>(path: string) => request<T>('DELETE', path),
+    postStream: (path: string, body: unknown, signal?: AbortSignal) =>
+      authorized('POST', path, body ?? {}, signal, 'text/event-stream, application/json'),
     async getAllowing<T>(path: string, statuses: number[]) {
       const res = await send('GET', path, undefined)
       if (!res.ok && !statuses.includes(res.status)) throw await parseError(res)

@@ -16,7 +16,12 @@ import type {
   TradeDates,
   Workflow,
   WorkflowList,
+  Draft,
+  Run,
+  RunEvents,
+  RunList,
 } from './types'
+import { readEvents } from '../utils/sse'
 
 export const client = createClient({ askToken: requestToken, onNetworkError: markOffline, onResponse: markOnline })
 
@@ -56,7 +61,9 @@ export const api = {
     client.prefetch(...klineUrl(code, period, start, end, adjust))
   },
 
-  workflows: () => client.get<WorkflowList>('/api/workflows', { include_templates: true }),
+  /** One page of the list (the server pages it: limit ≤ 100), with the total. */
+  workflows: (includeTemplates: boolean, limit: number, offset: number) =>
+    client.get<WorkflowList>('/api/workflows', { include_templates: includeTemplates, limit, offset }),
   tools: () => client.get<{ tools: Tool[] }>('/api/workflows/tools'),
   workflow: (id: string) => client.get<Workflow>(`/api/workflows/${enc(id)}`),
   createWorkflow: (w: Workflow) => client.post<Workflow>('/api/workflows', w),
@@ -66,4 +73,30 @@ export const api = {
     client.post<Workflow>(`/api/workflows/${enc(id)}/clone`, { name }),
 
   health: () => client.getAllowing<Health>('/health', [503]),
+
+  /**
+   * Runs a workflow, streaming: each event of the run goes to onEvent as it arrives; resolves when the
+   * stream ends. Aborting signal closes the connection, which cancels the run on the server.
+   */
+  async runWorkflow(
+    id: string,
+    variables: Record<string, unknown>,
+    onEvent: <K extends keyof RunEvents>(name: K, data: RunEvents[K]) => void,
+    signal?: AbortSignal,
+  ) {
+    const res = await client.postStream(`/api/workflows/${enc(id)}/run`, { variables, stream: true }, signal)
+    await readEvents(res, (e) => {
+      let data: unknown
+      try {
+        data = JSON.parse(e.data)
+      } catch {
+        return // not ours: a proxy's page, a truncated line
+      }
+      onEvent(e.event as keyof RunEvents, data as RunEvents[keyof RunEvents])
+    })
+  },
+  cancelRun: (runId: string) => client.post<{ id: string; status: string }>(`/api/runs/${enc(runId)}/cancel`),
+  runs: (workflowId: string, limit = 20) => client.get<RunList>(`/api/workflows/${enc(workflowId)}/runs`, { limit }),
+  run: (runId: string) => client.get<Run>(`/api/runs/${enc(runId)}`),
+  generateWorkflow: (description: string) => client.post<Draft>('/api/workflows/generate', { description }),
 }

@@ -146,6 +146,9 @@ export interface WorkflowVariable {
   required: boolean
   default?: string | number | string[] | null
   description?: string
+  /** number variables: bounds of the value, inclusive */
+  min?: number
+  max?: number
 }
 
 export interface Workflow {
@@ -165,7 +168,10 @@ export interface Workflow {
 
 export interface WorkflowList {
   workflows: Workflow[]
+  /** How many the whole list has; workflows is one page of it. */
   total: number
+  limit?: number
+  offset?: number
 }
 
 export interface Tool {
@@ -204,4 +210,108 @@ export interface Health {
     [key: string]: unknown
   }
   [key: string]: unknown
+}
+
+// ---------- workflow runs ----------
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'canceled'
+
+export interface Usage {
+  input_tokens: number
+  output_tokens: number
+  total_tokens?: number
+  reasoning_tokens?: number
+  cached_tokens?: number
+}
+
+export interface RunToolCall {
+  id: string
+  name: string
+  arguments: unknown
+  ok: boolean
+  error?: string
+  cached: boolean
+  result_bytes: number
+  truncated?: boolean
+  duration_ms: number
+}
+
+export interface RunRound {
+  index: number
+  finish_reason?: string
+  model?: string
+  first_token_ms: number
+  latency_ms: number
+  usage: Usage
+  thinking?: string
+  content?: string
+  tool_calls?: RunToolCall[]
+}
+
+/** A run as stored (GET /api/runs/{id}, the done event, stream:false). */
+export interface Run {
+  id: string
+  workflow_id: string
+  workflow?: Workflow
+  variables: Record<string, unknown>
+  status: RunStatus
+  model: string
+  rounds: RunRound[]
+  output: string
+  usage: Usage
+  started_at: string
+  finished_at?: string
+  latency_ms: number
+  error?: { code: string; message: string }
+  trace_id?: string
+  trace_url?: string
+}
+
+export interface RunSummary {
+  id: string
+  workflow_id: string
+  status: RunStatus
+  model: string
+  started_at: string
+  finished_at?: string
+  latency_ms: number
+  usage: { input_tokens: number; output_tokens: number }
+  variables: Record<string, unknown>
+  trace_id?: string
+  trace_url?: string
+  error_code?: string
+}
+
+export interface RunList {
+  runs: RunSummary[]
+  total: number
+}
+
+/** The events of a run stream, by name (their data). */
+export interface RunEvents {
+  run: { run_id: string; trace_id?: string; trace_url?: string; workflow_id: string; model: string }
+  thinking: { round: number; text: string }
+  content: { round: number; text: string }
+  tool_call: { round: number; id: string; name: string; arguments: string }
+  tool_result: {
+    round: number
+    id: string
+    name: string
+    ok: boolean
+    error?: string
+    ms: number
+    cached: boolean
+    size: number
+    truncated?: boolean
+  }
+  usage: { round: number; usage: Usage; total: Usage }
+  error: { status: RunStatus; code: string; message: string }
+  done: Run
+}
+
+export interface Draft {
+  workflow: Workflow
+  attempts: number
+  usage: Usage
+  trace_id?: string
 }
