@@ -10,7 +10,9 @@
 #   scripts/cluster-stack.sh env              shell exports: URLs, ports, the Redis topology, pid files
 #   scripts/cluster-stack.sh status           one line per process; exit 1 when one is down
 #   scripts/cluster-stack.sh kill-backend N   SIGKILL stockd replica N (1..3), as a crash
-#   scripts/cluster-stack.sh start-backend N  start replica N again
+#   scripts/cluster-stack.sh start-backend N [K=V…]  start replica N again; N=4..9 starts one more
+#                                             stockd on BASE+N outside nginx's upstream; K=V are
+#                                             settings of its own (e.g. CACHE_L1_SIZE=10000)
 #
 # Env (read by `up`; later commands use what `up` recorded):
 #   CLUSTER_DIR         state, logs, pid files (default ./tmp/cluster-stack)
@@ -125,8 +127,10 @@ load_data() {
 		die "stockd demo failed; see $STATE/log/load.log"
 }
 
-start_backend() {
+start_backend() { # N [K=V…]
 	local n=$1 port bin
+	shift
+	case $n in [1-9]) ;; *) die "replica number $n: want 1..9 (1..3 are nginx's upstream)" ;; esac
 	port=$(backend_port "$n")
 	alive "stockd-$n" && { log "stockd $n already running"; return; }
 	if curl -fsS --max-time 2 "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
@@ -135,7 +139,7 @@ start_backend() {
 	bin=$(cat "$STATE/stockd.bin")
 	stockd_env
 	# env execs stockd, so $! is stockd's own pid.
-	env "${STOCKD_ENV[@]}" HTTP_ADDR="127.0.0.1:$port" "$bin" serve >>"$STATE/log/stockd-$n.log" 2>&1 &
+	env "${STOCKD_ENV[@]}" "$@" HTTP_ADDR="127.0.0.1:$port" "$bin" serve >>"$STATE/log/stockd-$n.log" 2>&1 &
 	echo $! >"$STATE/stockd-$n.pid"
 	wait_for "stockd $n" 60 curl -fsS "http://127.0.0.1:$port/health"
 	alive "stockd-$n" || die "stockd $n exited; see $STATE/log/stockd-$n.log"
@@ -230,7 +234,7 @@ up)
 	;;
 down)
 	stop_one nginx
-	for n in "${REPLICAS[@]}"; do stop_one "stockd-$n"; done
+	for n in 1 2 3 4 5 6 7 8 9; do stop_one "stockd-$n"; done
 	topology stop
 	services stop
 	log "stopped"
@@ -250,7 +254,8 @@ kill-backend)
 	kill_backend "${2:?replica number (1..3)}"
 	;;
 start-backend)
-	start_backend "${2:?replica number (1..3)}"
+	shift
+	start_backend "${1:?replica number (1..9)}" "${@:2}"
 	;;
 *)
 	sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
