@@ -395,3 +395,44 @@ func TestScheduledSyncTakesTurns(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLiteReplicasWarn: SQLite is single-node. Two `stockd serve` with
+// SQLite files of their own sharing one Redis would answer from different
+// data behind one load balancer: the second to start says so in its log,
+// naming both files; the first, alone on its file, does not.
+func TestSQLiteReplicasWarn(t *testing.T) {
+	redisAddr, redisPassword := testenv.Redis(t)
+	redisHost, redisPort, _ := strings.Cut(redisAddr, ":")
+	var b [4]byte
+	rand.Read(b[:])
+	prefix := "stock-sqlite-" + hex.EncodeToString(b[:]) + ":"
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr, Password: redisPassword, DB: 1, DisableIdentity: true})
+	t.Cleanup(func() {
+		rdb.Del(context.Background(), prefix+"lease:{sqlite-node}", prefix+"lease:{sqlite-node}:fence")
+		rdb.Close()
+	})
+	env := func(file string) map[string]string {
+		return map[string]string{
+			"HTTP_ADDR": "127.0.0.1:0", "SQLITE_PATH": file,
+			"REDIS_HOST": redisHost, "REDIS_PORT": redisPort, "REDIS_PASSWORD": redisPassword,
+			"CACHE_PREFIX": prefix,
+		}
+	}
+	dir := t.TempDir()
+	const warning = "another stockd with its own SQLite file shares this Redis"
+	first := startReplica(t, "first", env(filepath.Join(dir, "a.db")))
+	eventually(t, 60*time.Second, "the first replica holds the single-node lease", func() bool {
+		n, err := rdb.Exists(context.Background(), prefix+"lease:{sqlite-node}").Result()
+		return err == nil && n == 1
+	})
+	second := startReplica(t, "second", env(filepath.Join(dir, "b.db")))
+	eventually(t, 60*time.Second, "the second replica warns", func() bool {
+		return strings.Contains(second.text(), warning)
+	})
+	if log := second.text(); !strings.Contains(log, "a.db") || !strings.Contains(log, "b.db") {
+		t.Errorf("the warning does not name both files:\n%s", log)
+	}
+	if strings.Contains(first.text(), warning) {
+		t.Errorf("the first replica warned too:\n%s", first.text())
+	}
+}
