@@ -138,8 +138,12 @@ redis-cli -p "$master" -a "$STOCKD_TEST_REDIS_TOPOLOGY_PASSWORD" --no-auth-warni
 # What the sizing scales by: Redis memory per cached answer, ClickHouse bytes per bar.
 rc() { redis-cli -p "$master" -a "$STOCKD_TEST_REDIS_TOPOLOGY_PASSWORD" --no-auth-warning -n 1 "$@"; }
 echo
+for c in $hot; do
+	bytes=$(curl -fsS -o /dev/null -w '%{size_download}' "${BACKENDS[0]}/api/stock/$c/daily")
+done
+echo "daily answer of 250 bars: $bytes B of JSON (uncompressed), $((bytes / 250)) B per bar"
 for kind in basic daily; do
-	key=$(rc --scan --pattern "stock:$kind:*" | head -n 1)
+	key=$(rc --scan --pattern "stock:$kind:*" | head -n 1 || true)
 	[ -n "$key" ] && echo "Redis MEMORY USAGE of one $kind answer ($key): $(rc memory usage "$key") B"
 done
 echo "Redis DB 1: $(rc dbsize) keys, used_memory $(rc info memory | awk -F: '/^used_memory:/ {printf "%.1f MB", $2/1e6}')"
