@@ -71,6 +71,7 @@ DAILY=$(lua /daily d "$codes") # the whole history: 250 days by default here, ab
 # Every hot answer in Redis before the first run (the in-process tiers fill in the warm-up).
 for c in $hot; do curl -fsS -o /dev/null "${BACKENDS[0]}/api/stock/$c/basic"; done
 
+# shellcheck disable=SC2046 # pid lists are words
 ticks() { # pid… → user+system clock ticks
 	local t=0 p
 	for p in "$@"; do
@@ -79,7 +80,7 @@ ticks() { # pid… → user+system clock ticks
 	echo "$t"
 }
 pids_nginx() { local m; m=$(cat "$CLUSTER_DIR/nginx.pid"); echo "$m $(pgrep -P "$m" | tr '\n' ' ')"; }
-pids_stockd() { for n in "$@"; do cat "$CLUSTER_DIR/stockd-$n.pid"; done | tr '\n' ' '; }
+pids_stockd() { local r; for r in "$@"; do cat "$CLUSTER_DIR/stockd-$r.pid"; done | tr '\n' ' '; }
 redis_master_pid() {
 	local port
 	port=$(redis-cli -p "${STOCKD_TEST_REDIS_SENTINELS##*:}" -a "$STOCKD_TEST_REDIS_SENTINEL_PASSWORD" --no-auth-warning \
