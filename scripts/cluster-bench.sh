@@ -71,7 +71,6 @@ DAILY=$(lua /daily d "$codes") # the whole history: 250 days by default here, ab
 # Every hot answer in Redis before the first run (the in-process tiers fill in the warm-up).
 for c in $hot; do curl -fsS -o /dev/null "${BACKENDS[0]}/api/stock/$c/basic"; done
 
-# shellcheck disable=SC2046 # pid lists are words
 ticks() { # pid… → user+system clock ticks
 	local t=0 p
 	for p in "$@"; do
