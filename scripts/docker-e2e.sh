@@ -13,7 +13,9 @@
 #        --demo` healthy, scripts/acceptance.sh on the published ports, docker-stop.sh
 #     b. `--full` again: time to healthy with images built (docs/BENCHMARKS.md), the data survived
 #        the stop, loopback-only ports, hardening in force, the Langfuse stand-in takes OTLP traces,
-#        image sizes; docker-stop.sh keeps the volumes
+#        a workflow run through nginx (whole and streamed) against the scripted fake model on the
+#        host is stored and its trace arrives in the in-stack Langfuse, image sizes; docker-stop.sh
+#        keeps the volumes
 #     c. `--infra` opened on the bridge address, `--app --demo` pointed at it through .env (only by
 #        its published ports), acceptance.sh against the infra's ClickHouse and Redis; stopping the
 #        app leaves the infra running
@@ -27,7 +29,7 @@
 # Needs root (dockerd). Without root it fails under CI and skips elsewhere.
 # Env: STACK_PORT_FRONTEND, _BACKEND, _REDIS, _CLICKHOUSE_HTTP, _CLICKHOUSE, _CLICKHOUSE_INTERSERVER
 # (the published ports; Langfuse web/worker, Postgres and MinIO take the five after
-# _CLICKHOUSE_INTERSERVER), DOCKER_E2E_NET (second octet of the private 10.N.0.0/16 networks,
+# _CLICKHOUSE_INTERSERVER, the fake model on the bridge address the sixth), DOCKER_E2E_NET (second octet of the private 10.N.0.0/16 networks,
 # default from STACK_PORT_FRONTEND), DOCKER_E2E_KEEP=1 (leave the engine running for a look),
 # DOCKER_E2E_DEV_BOUND (seconds a Go change may take to be served, default 300),
 # DOCKER_E2E_HEALTH_TIMEOUT (per start, default 900), DOCKER_E2E_STORAGE (overlay2 or vfs).
@@ -55,9 +57,12 @@ P_WORKER=$((P_EXTRA + 2))
 P_POSTGRES=$((P_EXTRA + 3))
 P_MINIO=$((P_EXTRA + 4))
 P_MINIO_CONSOLE=$((P_EXTRA + 5))
+P_FAKELLM=$((P_EXTRA + 6))
 NET=${DOCKER_E2E_NET:-$((P_FRONT % 200 + 20))}
 BRIDGE=stkd-e2e$NET
 BRIDGE_IP=10.$NET.255.1
+# The model name the backend asks the fake model for (fakellm answers any).
+FAKE_MODEL=fake-analyst
 
 log() { printf 'docker-e2e: %s\n' "$*" >&2; }
 die() {
@@ -109,6 +114,7 @@ WORK=""
 ENGINE=""
 COPY=""
 DOCKERD_PID=""
+FAKELLM_PID=""
 
 cleanup_network() {
 	local table rule
@@ -151,6 +157,7 @@ on_exit() {
 	local rc=$?
 	set +e
 	if [ "$rc" != 0 ] && [ -n "$DOCKERD_PID" ]; then diagnose; fi
+	stop_fakellm
 	if [ -n "${DOCKER_E2E_KEEP:-}" ] && [ -n "$DOCKERD_PID" ]; then
 		log "kept: DOCKER_HOST=$DOCKER_HOST DOCKER_CONFIG=$DOCKER_CONFIG; copy in $COPY; stop: kill $DOCKERD_PID"
 		exit "$rc"
@@ -432,6 +439,149 @@ check_otlp_standin() {
 	log "ok    Langfuse stand-in: OTLP/HTTP export accepted with the project keys, refused without, read back"
 }
 
+# ---------------------------------------------------------------------------- a workflow run in the stack
+# The scripted OpenAI-compatible model (internal/agent/llmtest/fakellm), built with the host's Go and
+# listening on the engine's bridge address only: the backend reaches it as host.docker.internal
+# (its extra_hosts entry, host-gateway = that address), nothing outside this host can.
+start_fakellm() {
+	local bin=$WORK/fakellm
+	(cd "$ROOT" && go build -o "$bin" ./internal/agent/llmtest/fakellm)
+	"$bin" -addr "$BRIDGE_IP:$P_FAKELLM" -delay 20ms >"$WORK/logs/fakellm.log" 2>&1 &
+	FAKELLM_PID=$!
+	for _ in $(seq 1 100); do
+		# A bare TCP connect: an HTTP probe would be a request the script does not expect.
+		if (: <"/dev/tcp/$BRIDGE_IP/$P_FAKELLM") 2>/dev/null; then
+			log "fake model (fakellm, pid $FAKELLM_PID) on http://$BRIDGE_IP:$P_FAKELLM/v1"
+			return 0
+		fi
+		kill -0 "$FAKELLM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	die "fakellm did not listen on $BRIDGE_IP:$P_FAKELLM: $(tail -n 5 "$WORK/logs/fakellm.log")"
+}
+
+stop_fakellm() {
+	[ -n "$FAKELLM_PID" ] || return 0
+	kill -TERM "$FAKELLM_PID" 2>/dev/null || true
+	wait "$FAKELLM_PID" 2>/dev/null || true
+	FAKELLM_PID=""
+}
+
+# front_post PATH BODY CURL-ARGS…: a write through the published frontend (nginx), as an API client
+# sends it: JSON, no Origin, the bearer token of .env when there is one (the backend sees nginx's
+# address, not loopback, so without a token it refuses writes).
+front_post() {
+	local path=$1 body=$2 token
+	shift 2
+	token=$(env_of API_TOKEN)
+	if [ -n "$token" ]; then
+		set -- -H "Authorization: Bearer $token" "$@"
+	fi
+	curl -sS --max-time 180 -X POST -H 'Content-Type: application/json' "$@" --data-binary "$body" "http://127.0.0.1:$P_FRONT$path"
+}
+
+# run_problems FILE: what is wrong with the run record in FILE (a run with stream false, the done
+# event or GET /api/runs/{id}); nothing when it succeeded with a successful tool call.
+run_problems() {
+	jq -r --arg model "$FAKE_MODEL" '
+		if .status != "succeeded" then "status \(.status) (error \(.error))" else empty end,
+		if (.id // "" | startswith("run_")) then empty else "no run id" end,
+		if (.trace_id // "" | length) != 32 then "no trace id" else empty end,
+		if .model != $model then "model \(.model), not \($model)" else empty end,
+		if [.rounds[]?.tool_calls[]? | select(.ok and .name == "get_stock_basic")] | length == 0
+		then "no successful get_stock_basic call in \([.rounds[]?.tool_calls[]?])" else empty end' "$1" 2>/dev/null ||
+		echo "not a run record: $(head -c 400 "$1")"
+}
+
+# trace_problems FILE TRACE-ID RUN-ID: what the Langfuse stand-in's read-back in FILE lacks of the
+# run's trace: one root span naming the run, under it a gen_ai chat span of the fake model with
+# token counts and the tool span, every span's parent in the trace, every export of it with
+# Langfuse's ingestion header. Nothing when the tree is whole.
+trace_problems() {
+	jq -r --arg t "$2" --arg run "$3" --arg model "$FAKE_MODEL" '
+		[.received[] | select(any(.spans[]; .TraceID == $t))] as $ex
+		| [$ex[].spans[] | select(.TraceID == $t)] as $s
+		| [$s[] | select(.ParentSpanID == "")] as $roots
+		| ($roots[0].SpanID // "-") as $root
+		| [$s[].SpanID] as $ids
+		| if ($s | length) == 0 then "no span of trace \($t) yet" else
+			(if ($roots | length) != 1 then "\($roots | length) root spans" else empty end),
+			(if $roots[0].Attrs["langfuse.trace.metadata.run_id"] != $run then "the root span does not name run \($run)" else empty end),
+			($s[] | select(.ParentSpanID != "" and (.ParentSpanID as $p | $ids | index($p) | not)) | "span \(.Name): parent not in the trace"),
+			(if [$s[] | select(.ParentSpanID == $root and .Attrs["gen_ai.operation.name"] == "chat"
+				and .Attrs["gen_ai.request.model"] == $model and (.Attrs["gen_ai.usage.input_tokens"] // 0) > 0
+				and (.Attrs["gen_ai.usage.output_tokens"] // 0) > 0)] | length == 0
+			 then "no gen_ai chat span of \($model) with token counts under the root" else empty end),
+			(if [$s[] | select(.ParentSpanID == $root and .Attrs["gen_ai.operation.name"] == "execute_tool"
+				and .Attrs["gen_ai.tool.name"] == "get_stock_basic")] | length == 0
+			 then "no execute_tool get_stock_basic span under the root" else empty end),
+			($ex[] | select(.x_langfuse_ingestion_version != "4") | "an export without x-langfuse-ingestion-version 4")
+		end' "$1" 2>/dev/null || echo "no read-back: $(head -c 200 "$1")"
+}
+
+# check_workflow_run: 单股深度分析 run through nginx, once whole (stream false) and once streamed to
+# its done event; each run is stored and its span tree reaches the in-stack Langfuse (stand-in).
+check_workflow_run() {
+	local dir=$WORK/logs/run code body run_id trace_id stream_id stream_trace problems start name names
+	mkdir -p "$dir"
+	# A stock the demo market has (its codes are generated): the most traded one.
+	code=$(curl -fsS --max-time 20 "http://127.0.0.1:$P_FRONT/api/overview/hot-stocks?limit=1" | jq -r '.data[0].ts_code // empty')
+	[ -n "$code" ] || die "no stock in the demo market to run the workflow on"
+	body='{"variables":{"stock_code":"'$code'"},"stream":false}'
+	[ "$(front_post /api/workflows/tpl-single-stock-analysis/run "$body" -o "$dir/whole.json" -w '%{http_code}')" = 200 ] ||
+		die "POST /api/workflows/tpl-single-stock-analysis/run (stream false) through nginx: $(head -c 600 "$dir/whole.json"); fakellm: $(tail -n 5 "$WORK/logs/fakellm.log")"
+	problems=$(run_problems "$dir/whole.json")
+	[ -z "$problems" ] || die "the run (stream false) through nginx: $problems"
+	run_id=$(jq -r .id "$dir/whole.json")
+	trace_id=$(jq -r .trace_id "$dir/whole.json")
+	log "ok    单股深度分析 on $code through nginx (stream false): $run_id succeeded, $(jq -r '[.rounds[]] | length' "$dir/whole.json") rounds, tools $(jq -r '[.rounds[].tool_calls[]?.name] | join(",")' "$dir/whole.json"), $(jq -r '.usage.total_tokens' "$dir/whole.json") tokens, trace $trace_id"
+
+	# Streamed: the SSE read through nginx until the server ends it after done.
+	body='{"variables":{"stock_code":"'$code'"},"stream":true}'
+	front_post /api/workflows/tpl-single-stock-analysis/run "$body" -N -D "$dir/stream.headers" -o "$dir/stream.sse" \
+		-w 'first byte %{time_starttransfer} s, end %{time_total} s' >"$dir/stream.timing" ||
+		die "the streamed run through nginx broke off: $(tail -c 400 "$dir/stream.sse")"
+	grep -qi '^content-type: text/event-stream' "$dir/stream.headers" || die "the streamed run through nginx is not text/event-stream: $(cat "$dir/stream.headers")"
+	if grep -qi '^content-encoding:' "$dir/stream.headers"; then die "nginx encodes (buffers) the event stream: $(cat "$dir/stream.headers")"; fi
+	[ "$(grep '^event: ' "$dir/stream.sse" | tail -n 1)" = "event: done" ] || die "the stream through nginx does not end with its done event: $(grep '^event: ' "$dir/stream.sse" | tail -n 3 | tr '\n' ' ')"
+	for name in run tool_call tool_result content usage; do
+		grep -q "^event: $name\$" "$dir/stream.sse" || die "no $name event in the stream through nginx"
+	done
+	grep -A1 '^event: done$' "$dir/stream.sse" | sed -n 's/^data: //p' >"$dir/stream-done.json"
+	problems=$(run_problems "$dir/stream-done.json")
+	[ -z "$problems" ] || die "the streamed run's done event: $problems"
+	stream_id=$(jq -r .id "$dir/stream-done.json")
+	stream_trace=$(grep -A1 '^event: run$' "$dir/stream.sse" | sed -n 's/^data: //p' | jq -r .trace_id)
+	[ "$stream_trace" = "$(jq -r .trace_id "$dir/stream-done.json")" ] || die "the run event's trace id differs from the done event's"
+	[ "$stream_id" != "$run_id" ] || die "two runs got the same id $run_id"
+	log "ok    the same run streamed through nginx: $stream_id, events $(awk '$1 == "event:" { if (!($2 in n)) order[++k] = $2; n[$2]++ } END { for (i = 1; i <= k; i++) printf "%s%s×%d", (i > 1 ? " " : ""), order[i], n[order[i]] }' "$dir/stream.sse"), ended by done ($(cat "$dir/stream.timing"))"
+
+	# Stored: both read back through nginx as they ended.
+	for name in "$run_id" "$stream_id"; do
+		curl -fsS --max-time 20 "http://127.0.0.1:$P_FRONT/api/runs/$name" >"$dir/stored.json" || die "GET /api/runs/$name through nginx"
+		problems=$(run_problems "$dir/stored.json")
+		[ -z "$problems" ] || die "stored run $name: $problems"
+	done
+	curl -fsS --max-time 20 "http://127.0.0.1:$P_FRONT/api/workflows/tpl-single-stock-analysis/runs" >"$dir/list.json"
+	[ "$(jq --arg a "$run_id" --arg b "$stream_id" '[.runs[].id | select(. == $a or . == $b)] | length' "$dir/list.json")" = 2 ] ||
+		die "the workflow's run history lacks $run_id or $stream_id: $(head -c 400 "$dir/list.json")"
+	log "ok    both runs stored (GET /api/runs/{id}, the workflow's history)"
+
+	# Traced: the backend's batch exporter sends on its own schedule; wait for the whole tree.
+	start=$SECONDS
+	while :; do
+		curl -fsS --max-time 10 "http://127.0.0.1:$P_LANGFUSE/_standin/otel/traces" >"$dir/traces.json" 2>/dev/null || echo '{}' >"$dir/traces.json"
+		problems=$(trace_problems "$dir/traces.json" "$trace_id" "$run_id")
+		[ -n "$problems" ] || problems=$(trace_problems "$dir/traces.json" "$stream_trace" "$stream_id")
+		[ -n "$problems" ] || break
+		[ $((SECONDS - start)) -lt 120 ] || die "the run's trace did not reach the in-stack Langfuse within 120 s: $problems"
+		sleep 1
+	done
+	names=$(jq -r --arg t "$trace_id" '[.received[].spans[] | select(.TraceID == $t) | .Name] | join(", ")' "$dir/traces.json")
+	log "ok    trace $trace_id in the in-stack Langfuse (stand-in) after $((SECONDS - start)) s of polling: $names"
+	log "ok    trace $stream_trace of the streamed run too: $(jq -r --arg t "$stream_trace" '[.received[].spans[] | select(.TraceID == $t)] | length' "$dir/traces.json") spans"
+}
+
 image_mb() { docker image inspect -f '{{.Size}}' "$1" | awk '{printf "%.1f MB", $1/1000/1000}'; }
 
 # ---------------------------------------------------------------------------- the cluster file
@@ -500,6 +650,11 @@ phase_cluster_redis() {
 
 # ---------------------------------------------------------------------------- phases
 phase_full() {
+	# A model for the workflow run below, configured as a user would: only in the copy's .env.
+	start_fakellm
+	set_env OPENAI_BASE_URL "http://host.docker.internal:$P_FAKELLM/v1"
+	set_env OPENAI_API_KEY fake-key
+	set_env OPENAI_MODEL "$FAKE_MODEL"
 	log "== full mode: docker-smoke.sh (build, --full --demo, acceptance, stop)"
 	# The smoke test's own limit is for an idle host; here only a generous bound applies and the
 	# time is reported.
@@ -510,7 +665,7 @@ phase_full() {
 	[ -z "$(project_containers stockd)" ] || die "docker-stop.sh left containers of project stockd"
 	[ -n "$(project_volumes stockd)" ] || die "docker-stop.sh removed the volumes without --volumes"
 
-	log "== full mode again: data kept, ports, hardening, OTLP stand-in, image sizes"
+	log "== full mode again: data kept, ports, hardening, OTLP stand-in, a workflow run traced, image sizes"
 	timed "docker-start.sh --full to all healthy (images built, data kept)" "$COPY/scripts/docker-start.sh" --full
 	local rows
 	rows=$(ch_query 127.0.0.1 "$P_CH_HTTP" "SELECT count() FROM stock_data.daily")
@@ -521,12 +676,18 @@ phase_full() {
 	check_hardening stockd
 	check_secrets_off_cmdlines stockd
 	check_otlp_standin
+	check_workflow_run
 	figure "production backend image stockd/backend:local" "$(image_mb stockd/backend:local)"
 	figure "frontend image stockd/frontend:local" "$(image_mb stockd/frontend:local), of which the nginx base (stand-in) $(image_mb "$(awk '$2 == "nginx" { print $1 }' "$ROOT/docker/standins/images.txt")")"
 	docker run --rm --entrypoint node "$(image_tag node)" --version | grep -q '^v22\.' || die "the Node build image is not Node 22"
 	"$COPY/scripts/docker-stop.sh"
 	[ -z "$(project_containers stockd)" ] || die "docker-stop.sh left containers"
 	[ -n "$(project_volumes stockd)" ] || die "docker-stop.sh removed volumes"
+	# The other modes run with .env's default: no model.
+	stop_fakellm
+	set_env OPENAI_BASE_URL ""
+	set_env OPENAI_API_KEY ""
+	set_env OPENAI_MODEL ""
 }
 
 phase_infra_app() {

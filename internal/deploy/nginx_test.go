@@ -246,8 +246,23 @@ func fixtureUI(t *testing.T) (dir, index, asset string) {
 	if err := os.WriteFile(filepath.Join(dir, asset), []byte(js), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// What the build precompresses: a .gz beside the file. Its content is
+	// told apart from the file's so the test sees which one nginx sent.
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write([]byte(precompressedJS))
+	zw.Close()
+	if err := os.WriteFile(filepath.Join(dir, "assets", "pre-77aa00ff.js"), []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "assets", "pre-77aa00ff.js.gz"), gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return dir, index, asset
 }
+
+// precompressedJS is the content of the fixture's .gz file (see fixtureUI).
+const precompressedJS = "export const precompressed = true;\n"
 
 type answer struct {
 	status int
@@ -348,6 +363,14 @@ func TestNginxServesUIAndProxiesStockd(t *testing.T) {
 	if a := get(t, front+"/assets/missing-00000000.js", false); a.status != 404 {
 		t.Errorf("missing asset: %d, want 404 (not the app shell)", a.status)
 	}
+	// gzip_static: the build's .gz is sent as it is to a client that takes
+	// gzip; one that does not gets the plain file.
+	if a := get(t, front+"/assets/pre-77aa00ff.js", true); a.header.Get("Content-Encoding") != "gzip" || string(a.body) != precompressedJS {
+		t.Errorf("precompressed asset: Content-Encoding %q body %q, want the .gz file's content", a.header.Get("Content-Encoding"), a.body[:min(40, len(a.body))])
+	}
+	if a := get(t, front+"/assets/pre-77aa00ff.js", false); a.header.Get("Content-Encoding") != "" || !bytes.HasPrefix(a.body, []byte("export const rows")) {
+		t.Errorf("asset without Accept-Encoding: Content-Encoding %q body %q, want the plain file", a.header.Get("Content-Encoding"), a.body[:min(40, len(a.body))])
+	}
 	if a := get(t, front+"/index.html", true); a.header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("index.html not gzipped: %v", a.header)
 	}
@@ -375,6 +398,11 @@ func TestNginxServesUIAndProxiesStockd(t *testing.T) {
 	}
 	if !bytes.Equal(direct.body, proxied.body) {
 		t.Errorf("proxied body differs from stockd's:\n%s\n%s", proxied.body, direct.body)
+	}
+	// The OpenAPI document is stockd's, not the app shell.
+	if a := get(t, front+"/openapi.json", true); a.status != 200 || !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") ||
+		!bytes.Contains(a.body, []byte(`"openapi"`)) || !bytes.Equal(a.body, get(t, backend+"/openapi.json", false).body) {
+		t.Errorf("GET /openapi.json via nginx: %d %q %.80s", a.status, a.header.Get("Content-Type"), a.body)
 	}
 	if a := get(t, front+"/api/overview/no-such-endpoint", false); a.status != 404 || !strings.Contains(string(a.body), "error") {
 		t.Errorf("unknown API path via nginx: %d %s (want stockd's JSON 404, not the app shell)", a.status, a.body)

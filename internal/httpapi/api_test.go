@@ -150,6 +150,7 @@ func expectError(t testing.TB, h http.Handler, method, target string, status int
 type hotStocksJSON struct {
 	TradeDate string `json:"trade_date"`
 	SortBy    string `json:"sort_by"`
+	Order     string `json:"order"`
 	Synthetic *bool  `json:"synthetic"`
 	Data      []struct {
 		TSCode       string   `json:"ts_code"`
@@ -225,13 +226,18 @@ func testContract(t *testing.T, st market.Store, snap *snapshot) {
 			{"?date=20251218&sort_by=turnover_rate&limit=50", market.SortTurnoverRate, 50},
 			{"?sort_by=turnover&limit=7", market.SortTurnoverRate, 7},
 			{"?sort_by=amount&limit=1&unknown=x", market.SortAmount, 1},
+			{"?sort_by=pct_chg&order=asc", market.Ascending(market.SortPctChg), 20},
+			{"?sort_by=turnover_rate&order=asc&limit=30", market.Ascending(market.SortTurnoverRate), 30},
+			{"?sort_by=amount&order=desc&limit=5", market.SortAmount, 5},
 		}
 		for _, c := range cases {
 			var got hotStocksJSON
 			getJSON(t, h, "/api/overview/hot-stocks"+c.query, &got)
 			want := snap.expectHotStocks(snapDate, c.sortBy, c.limit)
-			if got.TradeDate != date || got.SortBy != c.sortBy || got.Synthetic == nil || *got.Synthetic {
-				t.Errorf("%s: trade_date %q sort_by %q synthetic %v", c.query, got.TradeDate, got.SortBy, got.Synthetic)
+			sortBy, asc := strings.CutSuffix(c.sortBy, ":asc")
+			order := map[bool]string{false: "desc", true: "asc"}[asc]
+			if got.TradeDate != date || got.SortBy != sortBy || got.Order != order || got.Synthetic == nil || *got.Synthetic {
+				t.Errorf("%s: trade_date %q sort_by %q order %q synthetic %v", c.query, got.TradeDate, got.SortBy, got.Order, got.Synthetic)
 			}
 			if len(got.Data) != len(want) {
 				t.Fatalf("%s: %d rows, want %d", c.query, len(got.Data), len(want))
@@ -247,9 +253,14 @@ func testContract(t *testing.T, st market.Store, snap *snapshot) {
 	})
 
 	t.Run("hot-etfs", func(t *testing.T) {
-		for _, sortBy := range []string{market.SortAmount, market.SortPctChg} {
+		for _, sortBy := range []string{market.SortAmount, market.SortPctChg, market.Ascending(market.SortPctChg)} {
 			var got hotStocksJSON
-			getJSON(t, h, "/api/overview/hot-etfs?sort_by="+sortBy, &got)
+			field, asc := strings.CutSuffix(sortBy, ":asc")
+			target := "/api/overview/hot-etfs?sort_by=" + field
+			if asc {
+				target += "&order=asc"
+			}
+			getJSON(t, h, target, &got)
 			want := snap.expectHotETFs(snapDate, sortBy, 20)
 			if got.TradeDate != date || got.Synthetic == nil || !*got.Synthetic {
 				t.Errorf("%s: trade_date %q synthetic %v, want %s true", sortBy, got.TradeDate, got.Synthetic, date)
@@ -515,6 +526,7 @@ func testContract(t *testing.T, st market.Store, snap *snapshot) {
 			{"/api/overview/hot-etfs?limit=abc", 400, CodeBadRequest, []string{"limit", "abc"}},
 			{"/api/overview/hot-stocks?sort_by=volume", 400, CodeBadRequest, []string{"sort_by", "volume"}},
 			{"/api/overview/hot-etfs?sort_by=turnover_rate", 400, CodeBadRequest, []string{"sort_by", "turnover_rate"}},
+			{"/api/overview/hot-stocks?order=up", 400, CodeBadRequest, []string{"order", "up", "desc, asc"}},
 			{"/api/overview/hot-stocks?date=2025-12-19", 404, CodeNoData, []string{"2025-12-19"}},
 			{"/api/overview/hot-etfs?date=2025-12-17", 404, CodeNoData, []string{"2025-12-17"}},
 			{"/api/overview/market-stats?date=20251219", 404, CodeNoData, []string{"2025-12-19"}},

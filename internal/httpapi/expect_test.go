@@ -26,6 +26,7 @@ type hotRow struct {
 }
 
 func (s *snapshot) expectHotStocks(date time.Time, sortBy string, limit int) []hotRow {
+	sortBy, asc := strings.CutSuffix(sortBy, ":asc")
 	names := map[string]market.Stock{}
 	for _, st := range s.stocks {
 		names[st.TSCode] = st
@@ -55,11 +56,12 @@ func (s *snapshot) expectHotStocks(date time.Time, sortBy string, limit int) []h
 		}
 		return &r.amount
 	}
-	slices.SortFunc(rows, func(a, b hotRow) int { return descNullsLast(key(a), key(b), a.code, b.code) })
+	slices.SortFunc(rows, func(a, b hotRow) int { return rankNullsLast(asc, key(a), key(b), a.code, b.code) })
 	return rows[:min(limit, len(rows))]
 }
 
 func (s *snapshot) expectHotETFs(date time.Time, sortBy string, limit int) []hotRow {
+	sortBy, asc := strings.CutSuffix(sortBy, ":asc")
 	names := map[string]market.ETF{}
 	for _, e := range s.etfs {
 		names[e.TSCode] = e
@@ -77,17 +79,21 @@ func (s *snapshot) expectHotETFs(date time.Time, sortBy string, limit int) []hot
 		}
 		return &r.amount
 	}
-	slices.SortFunc(rows, func(a, b hotRow) int { return descNullsLast(key(a), key(b), a.code, b.code) })
+	slices.SortFunc(rows, func(a, b hotRow) int { return rankNullsLast(asc, key(a), key(b), a.code, b.code) })
 	return rows[:min(limit, len(rows))]
 }
 
-func descNullsLast(a, b *float64, ac, bc string) int {
+// rankNullsLast orders by value (ascending when asc) with NULL last either
+// way, then by code.
+func rankNullsLast(asc bool, a, b *float64, ac, bc string) int {
 	switch {
 	case a == nil && b == nil:
 	case a == nil:
 		return 1
 	case b == nil:
 		return -1
+	case *a != *b && asc:
+		return cmp.Compare(*a, *b)
 	case *a != *b:
 		return cmp.Compare(*b, *a)
 	}

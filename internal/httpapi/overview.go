@@ -27,7 +27,7 @@ var stockSortAliases = map[string]string{"turnover": "turnover_rate"}
 
 func (h overviewHandlers) hotStocks(w http.ResponseWriter, r *http.Request) {
 	p := paramsOf(r)
-	a := query.HotArgs{Date: p.date("date"), SortBy: p.lower("sort_by", query.StockSorts[0], stockSortAliases), Limit: p.int("limit", query.DefaultHotLimit)}
+	a := query.HotArgs{Date: p.date("date"), SortBy: p.lower("sort_by", query.StockSorts[0], stockSortAliases), Order: p.lower("order", query.OrderDesc, nil), Limit: p.int("limit", query.DefaultHotLimit)}
 	if p.err != nil {
 		WriteError(w, r, p.err)
 		return
@@ -38,7 +38,7 @@ func (h overviewHandlers) hotStocks(w http.ResponseWriter, r *http.Request) {
 
 func (h overviewHandlers) hotETFs(w http.ResponseWriter, r *http.Request) {
 	p := paramsOf(r)
-	a := query.HotArgs{Date: p.date("date"), SortBy: p.lower("sort_by", query.ETFSorts[0], nil), Limit: p.int("limit", query.DefaultHotLimit)}
+	a := query.HotArgs{Date: p.date("date"), SortBy: p.lower("sort_by", query.ETFSorts[0], nil), Order: p.lower("order", query.OrderDesc, nil), Limit: p.int("limit", query.DefaultHotLimit)}
 	if p.err != nil {
 		WriteError(w, r, p.err)
 		return

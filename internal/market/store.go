@@ -16,12 +16,17 @@ var (
 	ErrStaleFence = errors.New("stale fencing token")
 )
 
-// Sort orders of the hot lists. Ties are broken by ts_code ascending.
+// Sort orders of the hot lists, largest first. Ties are broken by ts_code
+// ascending.
 const (
 	SortAmount       = "amount"
 	SortPctChg       = "pct_chg"
 	SortTurnoverRate = "turnover_rate" // stocks only
 )
+
+// Ascending names a hot list's sort from the smallest instead ("pct_chg"
+// ascending is the 跌幅榜); the stores take it where they take a sort.
+func Ascending(sortBy string) string { return sortBy + ":asc" }
 
 // Writer loads market data. Every Put is an upsert on the table's key:
 // writing the same rows twice leaves every answer unchanged, and a changed row

@@ -87,7 +87,8 @@ func (b keyBuf) date(d time.Time) keyBuf {
 
 func (b keyBuf) n(v int) keyBuf { return strconv.AppendInt(b, int64(v), 10) }
 
-// HotStocksKey is overview:hot_stocks:{date}:{sort}:{limit}.
+// HotStocksKey is overview:hot_stocks:{date}:{sort}:{limit}; an ascending
+// sort is named as the stores name it (pct_chg:asc).
 func HotStocksKey(date time.Time, sortBy string, limit int) Key {
 	var buf [64]byte
 	return Key{string(keyBuf(buf[:0]).s("overview:hot_stocks:").date(date).s(":").s(sortBy).s(":").n(limit)), TTLOverview}

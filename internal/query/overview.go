@@ -21,11 +21,22 @@ var (
 	ETFSorts   = []string{market.SortAmount, market.SortPctChg}
 )
 
+// Orders of a hot list: largest first (the default) or smallest first.
+const (
+	OrderDesc = "desc"
+	OrderAsc  = "asc"
+)
+
+// Orders lists the orders a hot list takes, the default first.
+var Orders = []string{OrderDesc, OrderAsc}
+
 // HotArgs ask for a hot list: the top Limit (1..MaxHotLimit) of Date (zero:
-// the latest day with data) by SortBy (one of StockSorts or ETFSorts).
+// the latest day with data) by SortBy (one of StockSorts or ETFSorts), in
+// Order (one of Orders; empty is OrderDesc).
 type HotArgs struct {
 	Date   time.Time
 	SortBy string
+	Order  string
 	Limit  int
 }
 
@@ -33,13 +44,32 @@ func (a HotArgs) check(sorts []string) error {
 	if err := checkOneOf("sort_by", a.SortBy, sorts); err != nil {
 		return err
 	}
+	if err := checkOneOf("order", a.order(), Orders); err != nil {
+		return err
+	}
 	return checkRange("limit", a.Limit, 1, MaxHotLimit)
+}
+
+func (a HotArgs) order() string {
+	if a.Order == "" {
+		return OrderDesc
+	}
+	return a.Order
+}
+
+// storeSort is the sort as the stores name it.
+func (a HotArgs) storeSort() string {
+	if a.order() == OrderAsc {
+		return market.Ascending(a.SortBy)
+	}
+	return a.SortBy
 }
 
 // hotAnswer is the answer of both hot lists; R is the row as shown.
 type hotAnswer[R any] struct {
 	TradeDate string `json:"trade_date"`
 	SortBy    string `json:"sort_by"`
+	Order     string `json:"order"`
 	Limit     int    `json:"limit"`
 	Synthetic bool   `json:"synthetic"`
 	Data      []R    `json:"data"`
@@ -83,15 +113,16 @@ func hotList[T, R any](ctx context.Context, q *Queries, kind market.Kind, a HotA
 	if err != nil {
 		return Answer{}, err
 	}
-	return q.load(ctx, key(date, a.SortBy, a.Limit), func(ctx context.Context) ([]byte, error) {
-		rows, err := fetch(q.store, ctx, date, a.SortBy, a.Limit)
+	sortBy := a.storeSort()
+	return q.load(ctx, key(date, sortBy, a.Limit), func(ctx context.Context) ([]byte, error) {
+		rows, err := fetch(q.store, ctx, date, sortBy, a.Limit)
 		if err != nil {
 			return nil, fmt.Errorf("hot %s list of %s: %w", kind, market.FormatDate(date), err)
 		}
 		if len(rows) == 0 {
 			return nil, noData(kind, date)
 		}
-		ans := hotAnswer[R]{TradeDate: market.FormatDate(date), SortBy: a.SortBy, Limit: a.Limit, Data: make([]R, len(rows))}
+		ans := hotAnswer[R]{TradeDate: market.FormatDate(date), SortBy: a.SortBy, Order: a.order(), Limit: a.Limit, Data: make([]R, len(rows))}
 		for i, h := range rows {
 			r, synthetic := row(h)
 			ans.Data[i] = r

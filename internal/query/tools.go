@@ -84,6 +84,7 @@ func hotToolArgs(raw json.RawMessage, sorts []string) (HotArgs, error) {
 	var a struct {
 		Date   string
 		SortBy string `json:"sort_by"`
+		Order  string
 		Limit  *int
 	}
 	if err := toolArgs(raw, &a); err != nil {
@@ -97,7 +98,7 @@ func hotToolArgs(raw json.RawMessage, sorts []string) (HotArgs, error) {
 	if a.Limit != nil {
 		limit = *a.Limit
 	}
-	return HotArgs{Date: date, SortBy: word(a.SortBy, sorts[0]), Limit: limit}, nil
+	return HotArgs{Date: date, SortBy: word(a.SortBy, sorts[0]), Order: word(a.Order, OrderDesc), Limit: limit}, nil
 }
 
 // toolArgs decodes the arguments object; empty arguments are {}.

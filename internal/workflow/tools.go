@@ -35,6 +35,9 @@ func prop(typ, desc string, extra ...any) map[string]any {
 
 var dateProp = prop("string", "trade date, YYYYMMDD or YYYY-MM-DD; omitted = latest day with data", "pattern", `^\d{4}-?\d{2}-?\d{2}$`)
 
+// orderProp is a hot list's order: largest first, or asc from the smallest.
+var orderProp = prop("string", "desc: largest first; asc: smallest first (the biggest losers by pct_chg)", "enum", []string{"desc", "asc"}, "default", "desc")
+
 // builtinTools is the catalogue of data tools, in display order.
 var builtinTools = []Tool{
 	{
@@ -56,20 +59,22 @@ var builtinTools = []Tool{
 	},
 	{
 		Name: "get_hot_stocks", Category: "market", Method: "GET", Path: "/api/overview/hot-stocks",
-		Description: "热门股票排行：按成交额、涨跌幅或换手率排序。Top stocks of a day by amount, change or turnover.",
+		Description: "热门股票排行：按成交额、涨跌幅或换手率排序（order=asc 从小到大，如跌幅榜）。Top stocks of a day by amount, change or turnover; order=asc ranks from the smallest (the biggest losers).",
 		Parameters: schema(nil, map[string]any{
 			"date":    dateProp,
 			"sort_by": prop("string", "ranking", "enum", []string{"amount", "pct_chg", "turnover_rate"}, "default", "amount"),
+			"order":   orderProp,
 			"limit":   prop("integer", "rows", "minimum", 1, "maximum", 50, "default", 20),
 		}),
 		Example: map[string]string{"sort_by": "pct_chg", "limit": "10"},
 	},
 	{
 		Name: "get_hot_etfs", Category: "market", Method: "GET", Path: "/api/overview/hot-etfs",
-		Description: "热门ETF排行：按成交额或涨跌幅排序。Top ETFs of a day by amount or change.",
+		Description: "热门ETF排行：按成交额或涨跌幅排序（order=asc 从小到大）。Top ETFs of a day by amount or change; order=asc ranks from the smallest.",
 		Parameters: schema(nil, map[string]any{
 			"date":    dateProp,
 			"sort_by": prop("string", "ranking", "enum", []string{"amount", "pct_chg"}, "default", "amount"),
+			"order":   orderProp,
 			"limit":   prop("integer", "rows", "minimum", 1, "maximum", 50, "default", 20),
 		}),
 		Example: map[string]string{"limit": "10"},

@@ -256,18 +256,17 @@ try {
     assert((await page.title()).startsWith('市场概览'), `title "${await page.title()}"`)
   })
 
-  await step('overview: 跌幅榜 lists the biggest losers first, or says the server cannot rank them', async () => {
+  await step('overview: 跌幅榜 lists the biggest losers first (the server ranks with order=asc)', async () => {
     await page.goto(base + '/?rank=loss')
     const rows = page.locator('[data-testid=hot-stocks] .el-table[data-sort=loss] .el-table__row')
     const unsupported = page.locator('[data-testid=hot-stocks] [data-testid=loss-unsupported]')
     await rows.first().or(unsupported).waitFor()
-    if (await unsupported.isVisible()) {
-      console.log('  this server does not rank ascending (no `order` parameter): the UI says so instead of a wrong list')
-      return
-    }
+    assert(!(await unsupported.isVisible()), '跌幅榜 says the server cannot rank ascending, but this server can')
     const pcts = await rows.locator('.col-pct').allInnerTexts()
     const vals = pcts.map((s) => Number(s.replace('%', '')))
+    assert(vals.length >= 2, `跌幅榜 has ${vals.length} rows`)
     for (let i = 1; i < vals.length; i++) assert(vals[i] >= vals[i - 1], `跌幅榜 not ascending: ${pcts.join(' ')}`)
+    assert(vals[0] < 0, `跌幅榜 starts with ${pcts[0]}, not a loss`)
   })
 
   await step('键盘精灵: typing 600519 and Enter on the overview opens 贵州茅台; the title names it', async () => {

@@ -114,14 +114,19 @@ func (s *Store) dates(ctx context.Context, what, query string, args ...any) ([]t
 // hotStockOrder maps a sort name to an ORDER BY; only these strings ever
 // reach the SQL.
 var hotStockOrder = map[string]string{
-	market.SortAmount:       "amount DESC, ts_code",
-	market.SortPctChg:       "pct_chg DESC, ts_code",
-	market.SortTurnoverRate: "turnover_rate DESC NULLS LAST, ts_code",
+	market.SortAmount:                         "amount DESC, ts_code",
+	market.SortPctChg:                         "pct_chg DESC, ts_code",
+	market.SortTurnoverRate:                   "turnover_rate DESC NULLS LAST, ts_code",
+	market.Ascending(market.SortAmount):       "amount ASC, ts_code",
+	market.Ascending(market.SortPctChg):       "pct_chg ASC, ts_code",
+	market.Ascending(market.SortTurnoverRate): "turnover_rate ASC NULLS LAST, ts_code",
 }
 
 var hotETFOrder = map[string]string{
-	market.SortAmount: "amount DESC, ts_code",
-	market.SortPctChg: "pct_chg DESC, ts_code",
+	market.SortAmount:                   "amount DESC, ts_code",
+	market.SortPctChg:                   "pct_chg DESC, ts_code",
+	market.Ascending(market.SortAmount): "amount ASC, ts_code",
+	market.Ascending(market.SortPctChg): "pct_chg ASC, ts_code",
 }
 
 // HotStocks ranks one day's stocks by sortBy.

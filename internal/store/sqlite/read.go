@@ -92,13 +92,18 @@ func (s *Store) queryDates(ctx context.Context, query string, args ...any) ([]ti
 // the SQL text.
 var (
 	hotStockOrder = map[string]string{
-		market.SortAmount:       "d.amount DESC",
-		market.SortPctChg:       "d.pct_chg DESC",
-		market.SortTurnoverRate: "b.turnover_rate DESC NULLS LAST",
+		market.SortAmount:                         "d.amount DESC",
+		market.SortPctChg:                         "d.pct_chg DESC",
+		market.SortTurnoverRate:                   "b.turnover_rate DESC NULLS LAST",
+		market.Ascending(market.SortAmount):       "d.amount ASC",
+		market.Ascending(market.SortPctChg):       "d.pct_chg ASC",
+		market.Ascending(market.SortTurnoverRate): "b.turnover_rate ASC NULLS LAST",
 	}
 	hotETFOrder = map[string]string{
-		market.SortAmount: "d.amount DESC",
-		market.SortPctChg: "d.pct_chg DESC",
+		market.SortAmount:                   "d.amount DESC",
+		market.SortPctChg:                   "d.pct_chg DESC",
+		market.Ascending(market.SortAmount): "d.amount ASC",
+		market.Ascending(market.SortPctChg): "d.pct_chg ASC",
 	}
 )
 

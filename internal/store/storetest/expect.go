@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/stockdatasource/stockd/internal/market"
@@ -53,13 +54,19 @@ func barsOn(bars []market.DailyBar, date time.Time) []market.DailyBar {
 }
 
 // cmpDesc orders by value descending with NULL (nil) last, then ts_code.
-func cmpDesc(av, bv *float64, ac, bc string) int {
+func cmpDesc(av, bv *float64, ac, bc string) int { return cmpRank(false, av, bv, ac, bc) }
+
+// cmpRank orders by value, ascending when asc, NULL (nil) last either way,
+// then ts_code.
+func cmpRank(asc bool, av, bv *float64, ac, bc string) int {
 	switch {
 	case av == nil && bv == nil:
 	case av == nil:
 		return 1
 	case bv == nil:
 		return -1
+	case *av != *bv && asc:
+		return cmp.Compare(*av, *bv)
 	case *av != *bv:
 		return cmp.Compare(*bv, *av)
 	}
@@ -67,6 +74,7 @@ func cmpDesc(av, bv *float64, ac, bc string) int {
 }
 
 func expectHotStocks(fx fixture, date time.Time, sortBy string, limit int) []market.HotStock {
+	sortBy, asc := strings.CutSuffix(sortBy, ":asc")
 	stocks, basics := fx.stockIndex(), fx.basicOn(date)
 	var out []market.HotStock
 	for _, b := range barsOn(fx.daily, date) {
@@ -90,11 +98,12 @@ func expectHotStocks(fx fixture, date time.Time, sortBy string, limit int) []mar
 		}
 		return &h.Amount
 	}
-	slices.SortFunc(out, func(a, b market.HotStock) int { return cmpDesc(key(a), key(b), a.TSCode, b.TSCode) })
+	slices.SortFunc(out, func(a, b market.HotStock) int { return cmpRank(asc, key(a), key(b), a.TSCode, b.TSCode) })
 	return out[:min(limit, len(out))]
 }
 
 func expectHotETFs(fx fixture, date time.Time, sortBy string, limit int) []market.HotETF {
+	sortBy, asc := strings.CutSuffix(sortBy, ":asc")
 	etfs := fx.etfIndex()
 	var out []market.HotETF
 	for _, b := range barsOn(fx.etfDaily, date) {
@@ -111,7 +120,7 @@ func expectHotETFs(fx fixture, date time.Time, sortBy string, limit int) []marke
 		}
 		return &h.Amount
 	}
-	slices.SortFunc(out, func(a, b market.HotETF) int { return cmpDesc(key(a), key(b), a.TSCode, b.TSCode) })
+	slices.SortFunc(out, func(a, b market.HotETF) int { return cmpRank(asc, key(a), key(b), a.TSCode, b.TSCode) })
 	return out[:min(limit, len(out))]
 }
 

@@ -217,7 +217,8 @@ func testReads(t *testing.T, open func(t *testing.T) market.Store) {
 	})
 
 	t.Run("HotStocks", func(t *testing.T) {
-		for _, sortBy := range []string{market.SortAmount, market.SortPctChg, market.SortTurnoverRate} {
+		for _, sortBy := range []string{market.SortAmount, market.SortPctChg, market.SortTurnoverRate,
+			market.Ascending(market.SortAmount), market.Ascending(market.SortPctChg), market.Ascending(market.SortTurnoverRate)} {
 			for _, limit := range []int{1, 3, 20} {
 				got, err := st.HotStocks(ctx, d3, sortBy, limit)
 				must(t, err, "HotStocks")
@@ -230,6 +231,10 @@ func testReads(t *testing.T, open func(t *testing.T) market.Store) {
 			market.SortPctChg:       {"300750.SZ", "000001.SZ", "600500.SH", "600519.SH", "002594.SZ", "688981.SH"},
 			market.SortAmount:       {"300750.SZ", "688981.SH", "600519.SH", "002594.SZ", "000001.SZ", "600500.SH"},
 			market.SortTurnoverRate: {"300750.SZ", "002594.SZ", "000001.SZ", "600519.SH", "600500.SH", "688981.SH"},
+			// Ascending: the smallest first; ties still by ts_code
+			// (000001 and 600500 change alike), NULL turnover still last.
+			market.Ascending(market.SortPctChg):       {"688981.SH", "002594.SZ", "600519.SH", "000001.SZ", "600500.SH", "300750.SZ"},
+			market.Ascending(market.SortTurnoverRate): {"600519.SH", "000001.SZ", "002594.SZ", "300750.SZ", "600500.SH", "688981.SH"},
 		} {
 			got, err := st.HotStocks(ctx, d3, sortBy, 50)
 			must(t, err, "HotStocks")
@@ -252,7 +257,7 @@ func testReads(t *testing.T, open func(t *testing.T) market.Store) {
 				t.Errorf("HotStocks(%s) = %v, %v; want empty", market.FormatDate(d), got, err)
 			}
 		}
-		for _, bad := range []string{"", "close", "amount; DROP TABLE daily", "AMOUNT"} {
+		for _, bad := range []string{"", "close", "amount; DROP TABLE daily", "AMOUNT", "amount:desc", "close:asc"} {
 			if _, err := st.HotStocks(ctx, d3, bad, 20); err == nil {
 				t.Errorf("HotStocks(sortBy=%q): want an error", bad)
 			}
@@ -260,7 +265,7 @@ func testReads(t *testing.T, open func(t *testing.T) market.Store) {
 	})
 
 	t.Run("HotETFs", func(t *testing.T) {
-		for _, sortBy := range []string{market.SortAmount, market.SortPctChg} {
+		for _, sortBy := range []string{market.SortAmount, market.SortPctChg, market.Ascending(market.SortAmount), market.Ascending(market.SortPctChg)} {
 			for _, limit := range []int{1, 2, 20} {
 				got, err := st.HotETFs(ctx, d2, sortBy, limit)
 				must(t, err, "HotETFs")
@@ -280,7 +285,7 @@ func testReads(t *testing.T, open func(t *testing.T) market.Store) {
 		if got, err := st.HotETFs(ctx, d3, market.SortAmount, 20); err != nil || len(got) != 0 {
 			t.Errorf("HotETFs(d3) = %v, %v; want empty", got, err)
 		}
-		for _, bad := range []string{"", market.SortTurnoverRate, "vol"} {
+		for _, bad := range []string{"", market.SortTurnoverRate, "vol", market.Ascending(market.SortTurnoverRate)} {
 			if _, err := st.HotETFs(ctx, d2, bad, 20); err == nil {
 				t.Errorf("HotETFs(sortBy=%q): want an error", bad)
 			}
