@@ -21,6 +21,9 @@
 #        app leaves the infra running
 #     d. `--dev`: a change to a Go file is served by the rebuilt backend (measured)
 #     e. docker-stop.sh --volumes removes each mode's data (the last one with .env moved away)
+#     f. docker-compose.cluster.yml (docs/SCALING.md): loaded by the CLI, refused without each secret;
+#        its Redis part (master, replica, three Sentinels) healthy on the engine, the master killed
+#        and the replica promoted by the Sentinels (measured)
 # Figures are printed at the end; docs/BENCHMARKS.md records them.
 #
 # Needs root (dockerd). Without root it fails under CI and skips elsewhere.
@@ -581,6 +584,70 @@ check_workflow_run() {
 
 image_mb() { docker image inspect -f '{{.Size}}' "$1" | awk '{printf "%.1f MB", $1/1000/1000}'; }
 
+# ---------------------------------------------------------------------------- the cluster file
+CLUSTER_PROJECT=stockd-cluster
+
+# dcc ENV-FILE ARGS…: Compose on the copy's docker-compose.cluster.yml, its own project, with only
+# ENV-FILE's variables (not the copy's .env: the cluster file is no mode of docker-start.sh).
+dcc() {
+	local envfile=$1
+	shift
+	docker compose --project-name "$CLUSTER_PROJECT" --project-directory "$COPY" --env-file "$envfile" \
+		-f "$COPY/docker-compose.cluster.yml" "$@"
+}
+
+cluster_envfile() { # NAME…: an env file with the cluster's secrets but NAME…
+	local f=$WORK/cluster${1:+-without-$1}.env name skip
+	: >"$f"
+	for name in REDIS_PASSWORD CLICKHOUSE_PASSWORD API_TOKEN; do
+		for skip in "$@"; do [ "$name" = "$skip" ] && continue 2; done
+		echo "$name=e2e-$(echo "$name" | tr 'A-Z_' 'a-z-')-$RANDOM$RANDOM" >>"$f"
+	done
+	echo "$f"
+}
+
+check_cluster_config() {
+	local env missing out
+	env=$(cluster_envfile)
+	dcc "$env" config -q || die "docker compose config of docker-compose.cluster.yml"
+	for missing in REDIS_PASSWORD CLICKHOUSE_PASSWORD API_TOKEN; do
+		if out=$(dcc "$(cluster_envfile "$missing")" config -q 2>&1); then die "docker-compose.cluster.yml loads without $missing"; fi
+		case $out in *"$missing"*) ;; *) die "docker-compose.cluster.yml without $missing fails without naming it: $out" ;; esac
+	done
+	log "ok    docker compose $COMPOSE_VERSION loads docker-compose.cluster.yml, and refuses it naming each missing secret"
+}
+
+phase_cluster_redis() {
+	log "== docker-compose.cluster.yml: Redis master, replica and three Sentinels; the master killed"
+	local env sentinels="redis-sentinel-1 redis-sentinel-2 redis-sentinel-3" states t0 secs addr role
+	env=$(cluster_envfile)
+	# The Sentinels wait for the master and the replica to be healthy (depends_on).
+	dcc "$env" up -d --wait --wait-timeout "$STOCKD_HEALTH_TIMEOUT" $sentinels || die "the cluster's Redis part did not become healthy"
+	states=$(dcc "$env" ps -a --format '{{.Service}} {{.State}} {{.Health}}' | sort)
+	[ "$(echo "$states" | grep -c ' running healthy$')" = 5 ] || die "the cluster's Redis part: $states"
+	sentinel() { dcc "$env" exec -T redis-sentinel-1 redis-cli -p 26379 "$@"; }
+	addr=$(sentinel sentinel get-master-addr-by-name stockd | head -n 1)
+	[ "$addr" = redis-master ] || die "the Sentinels name '$addr' the master, want redis-master"
+	[ "$(sentinel sentinel ckquorum stockd | cut -c1-2)" = OK ] || die "the Sentinels have no quorum"
+	dcc "$env" exec -T redis-replica sh -c 'redis-cli info replication' | grep -q 'master_link_status:up' ||
+		die "redis-replica does not replicate redis-master"
+	log "ok    master, replica in sync, three Sentinels with quorum on redis-master"
+	t0=$(date +%s.%N)
+	dcc "$env" kill redis-master >/dev/null
+	while :; do
+		addr=$(sentinel sentinel get-master-addr-by-name stockd 2>/dev/null | head -n 1)
+		role=$(dcc "$env" exec -T redis-replica sh -c 'redis-cli role' 2>/dev/null | head -n 1)
+		[ "$addr" = redis-replica ] && [ "$role" = master ] && break
+		secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%d", b-a}')
+		[ "$secs" -lt 120 ] || die "no failover to redis-replica within 120 s (Sentinels say '$addr', its role '$role')"
+		sleep 0.5
+	done
+	figure "cluster compose: Redis master killed to the replica promoted by the Sentinels (down-after 5 s)" \
+		"$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f s", b-a}')"
+	dcc "$env" down --volumes --remove-orphans >/dev/null 2>&1 || die "docker compose down of the cluster project"
+	[ -z "$(project_containers "$CLUSTER_PROJECT")$(project_volumes "$CLUSTER_PROJECT")" ] || die "the cluster project left containers or volumes"
+}
+
 # ---------------------------------------------------------------------------- phases
 phase_full() {
 	# A model for the workflow run below, configured as a user would: only in the copy's .env.
@@ -749,11 +816,13 @@ main() {
 		dcm "$name" config -q || die "docker compose config of mode $name"
 	done
 	log "ok    docker compose $COMPOSE_VERSION loads the files of every mode: $DC_MODES_E2E"
+	check_cluster_config
 
 	phase_full
 	phase_infra_app
 	phase_dev
 	phase_volumes
+	phase_cluster_redis
 	log "passed in $((SECONDS - start)) s"
 	printf '  %s\n' "${FIGURES[@]}" >&2
 }

@@ -12,6 +12,7 @@
 # production figures are in docs/SCALING.md.
 #
 #   eval "$(scripts/redis-topology.sh start)"   # prints the STOCKD_TEST_* variables
+#   scripts/redis-topology.sh start sentinel     # only one of the two (scripts/cluster-stack.sh)
 #   scripts/redis-topology.sh stop
 #
 # Ports (each a run of consecutive ports, movable so parallel runs do not collide;
@@ -137,26 +138,35 @@ start_cluster_topology() {
 		[ \$n -eq 3 ]"
 }
 
-start() {
+start() { # which: all (default), sentinel or cluster
+	local which=${1:-all}
+	case $which in all | sentinel | cluster) ;; *) log "start: want all, sentinel or cluster, not $which"; exit 2 ;; esac
 	command -v redis-server >/dev/null && command -v redis-sentinel >/dev/null || {
 		log "redis-server and redis-sentinel are needed (scripts/test-services.sh install)"; exit 1
 	}
 	stop >/dev/null 2>&1 || true
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
-	start_sentinel_topology
-	start_cluster_topology
+	[ "$which" = cluster ] || start_sentinel_topology
+	[ "$which" = sentinel ] || start_cluster_topology
 	local sentinels nodes cluster
 	sentinels=$(seq -s, -f "127.0.0.1:%g" $((SENTINEL_BASE + 2)) $((SENTINEL_BASE + 4)))
 	nodes=$(seq -s, -f "127.0.0.1:%g" "$SENTINEL_BASE" $((SENTINEL_BASE + 1)))
 	cluster=$(seq -s, -f "127.0.0.1:%g" "$CLUSTER_BASE" $((CLUSTER_BASE + 5)))
-	log "sentinel: data $nodes, sentinels $sentinels; cluster: $cluster; state $STATE"
-	cat <<ENV
+	if [ "$which" != cluster ]; then
+		log "sentinel: data $nodes, sentinels $sentinels; state $STATE"
+		cat <<ENV
 export STOCKD_TEST_REDIS_SENTINELS=$sentinels
 export STOCKD_TEST_REDIS_SENTINEL_MASTER=$MASTER_NAME
 export STOCKD_TEST_REDIS_SENTINEL_PASSWORD=$SENTINEL_PASSWORD
 export STOCKD_TEST_REDIS_SENTINEL_NODES=$nodes
-export STOCKD_TEST_REDIS_CLUSTER=$cluster
+ENV
+	fi
+	if [ "$which" != sentinel ]; then
+		log "cluster: $cluster; state $STATE"
+		echo "export STOCKD_TEST_REDIS_CLUSTER=$cluster"
+	fi
+	cat <<ENV
 export STOCKD_TEST_REDIS_TOPOLOGY_PASSWORD=$PASSWORD
 export STOCKD_TEST_REDIS_TOPOLOGY_DIR=$STATE
 ENV
@@ -184,7 +194,7 @@ stop() {
 }
 
 case "${1:-}" in
-start) start ;;
+start) start "${2:-all}" ;;
 stop) stop ;;
-*) echo "usage: $0 start|stop" >&2; exit 2 ;;
+*) echo "usage: $0 start [all|sentinel|cluster] | stop" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@
 #
 #   scripts/test-services.sh install     # Debian packages the tests need
 #   eval "$(scripts/test-services.sh start)"
+#   scripts/test-services.sh start clickhouse  # only one of the two (scripts/cluster-stack.sh)
 #   scripts/test-services.sh down clickhouse|redis [--kill]   # one server down (the soak's faults)
 #   scripts/test-services.sh up clickhouse|redis              # and up again, its state kept
 #   scripts/test-services.sh stop
@@ -76,13 +77,15 @@ start_redis() {
 	wait_for redis redis-cli -p "$REDIS_PORT" -a "$REDIS_PASSWORD" --no-auth-warning ping
 }
 
-start() {
+start() { # which: all (default), clickhouse or redis
+	local which=${1:-all}
+	case $which in all | clickhouse | redis) ;; *) log "start: want all, clickhouse or redis, not $which"; exit 2 ;; esac
 	stop >/dev/null 2>&1 || true
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
-	start_clickhouse
-	start_redis
-	log "clickhouse 127.0.0.1:$CH_TCP (http $CH_HTTP), redis 127.0.0.1:$REDIS_PORT, state $STATE"
+	[ "$which" = redis ] || start_clickhouse
+	[ "$which" = clickhouse ] || start_redis
+	log "clickhouse 127.0.0.1:$CH_TCP (http $CH_HTTP), redis 127.0.0.1:$REDIS_PORT ($which started), state $STATE"
 	cat <<ENV
 export STOCKD_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP
 export STOCKD_TEST_CLICKHOUSE_HTTP=127.0.0.1:$CH_HTTP
@@ -111,7 +114,7 @@ stop() {
 
 case "${1:-}" in
 install) install ;;
-start) start ;;
+start) start "${2:-all}" ;;
 stop) stop ;;
 # One server down and up again, its state kept (ClickHouse keeps its data;
 # Redis runs without persistence, so it comes back empty): the soak's faults.
@@ -126,5 +129,5 @@ up)
 	stop_one "$2"
 	"start_$2"
 	;;
-*) echo "usage: $0 install|start|stop|down NAME [--kill]|up NAME" >&2; exit 2 ;;
+*) echo "usage: $0 install|start [all|clickhouse|redis]|stop|down NAME [--kill]|up NAME" >&2; exit 2 ;;
 esac

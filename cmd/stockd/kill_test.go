@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -27,6 +28,14 @@ const asMainEnv = "STOCKD_TEST_AS_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(asMainEnv) == "1" {
+		if v := os.Getenv(fakeClockEnv); v != "" {
+			c, err := fakeClock(v)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(exitUsage)
+			}
+			clock = c
+		}
 		main() // exits with stockd's status
 	}
 	os.Exit(m.Run())

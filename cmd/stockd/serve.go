@@ -52,6 +52,7 @@ func (a app) serve(ctx context.Context, args []string) error {
 	a.startSyncSchedule(ctx, st, func(string, time.Time) {
 		query.DropStale(context.WithoutCancel(ctx), c, a.log)
 	})
+	a.watchSingleNode(ctx, st)
 	ttl := cacheTTLs(a.cfg)
 	queries := query.New(st, c, ttl)
 	workflows := workflow.NewService(st, c, ttl.Workflows)

@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/stockdatasource/stockd/internal/market"
 	"github.com/stockdatasource/stockd/internal/tushare"
 )
@@ -125,6 +127,9 @@ func (a app) newSyncer(st tushare.Store) *tushare.Syncer {
 // plans no date, so the run only refreshes the reference lists). It makes no
 // Tushare call before the first scheduled time. onDate, when not nil, hears
 // of every (dataset, trade date) written, to drop cached answers.
+//
+// Replicas sharing a ClickHouse store through Redis take turns (see
+// syncTurns): one syncs, under the sync lease's fencing token.
 func (a app) startSyncSchedule(ctx context.Context, st tushare.Store, onDate func(dataset string, date time.Time)) {
 	if a.cfg.SyncAt == "" {
 		return
@@ -135,12 +140,36 @@ func (a app) startSyncSchedule(ctx context.Context, st tushare.Store, onDate fun
 	}
 	s := a.newSyncer(st)
 	s.OnDateWritten = onDate
-	run := func(ctx context.Context) error {
-		sum, err := s.Run(ctx, tushare.Options{})
-		a.log.Info("scheduled sync", "rows", sum.TotalRows(), "dates", len(sum.Changed), "took", sum.Duration.Round(time.Second))
-		return err
+	s.Now = clock
+	sched := tushare.Scheduler{
+		At: a.cfg.SyncAt, Loc: tushare.Shanghai, Logger: a.log, Now: clock,
+		Sync: func(ctx context.Context, fence uint64) error {
+			s.Fence = fence // runs one at a time
+			sum, err := s.Run(ctx, tushare.Options{})
+			a.log.Info("scheduled sync", "rows", sum.TotalRows(), "dates", len(sum.Changed), "took", sum.Duration.Round(time.Second), "token", fence)
+			return err
+		},
 	}
-	go tushare.Schedule(ctx, a.cfg.SyncAt, tushare.Shanghai, run, nil, a.log)
+	var rdb redis.UniversalClient
+	if a.cfg.UseRedis() {
+		rdb = a.redisClient()
+	}
+	turns, err := a.syncTurns(rdb, st)
+	if err != nil {
+		a.log.Error("no scheduled sync: the sync lease", "err", err)
+		return
+	}
+	sched.Turns = turns
+	if turns != nil {
+		a.log.Info("scheduled sync takes turns with the other replicas through the sync lease",
+			"lease", turns.Lease.Key(), "ttl", turns.Lease.TTL())
+	}
+	go func() {
+		sched.Run(ctx)
+		if rdb != nil {
+			rdb.Close()
+		}
+	}()
 }
 
 // isTerminal reports whether w is a character device (a terminal), where a

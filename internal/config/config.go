@@ -54,6 +54,7 @@ type Config struct {
 	TushareURL   string        // TUSHARE_URL
 	TushareRPM   int           // TUSHARE_RPM: requests per minute per api_name
 	SyncAt       string        // SYNC_AT: HH:MM Asia/Shanghai, empty = no schedule
+	SyncLeaseTTL time.Duration // SYNC_LEASE_TTL: how long a dead replica holds the sync lease
 	APIToken     string        // API_TOKEN
 	ShutdownWait time.Duration // SHUTDOWN_TIMEOUT
 
@@ -147,6 +148,7 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 		TushareURL:         r.str("TUSHARE_URL", "http://api.tushare.pro"),
 		TushareRPM:         r.intRange("TUSHARE_RPM", 200, 1, 100000),
 		SyncAt:             r.clock("SYNC_AT"),
+		SyncLeaseTTL:       r.duration("SYNC_LEASE_TTL", 30*time.Second),
 		APIToken:           r.secret("API_TOKEN"),
 		ShutdownWait:       r.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
 		LangfuseHost:       r.url("LANGFUSE_HOST"),
@@ -176,6 +178,9 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	c.RedisDB, c.RedisSentinelMaster, c.RedisSentinelPassword = r.redisTopology(c.RedisMode, c.RedisHost, c.RedisAddrs)
 	if c.RedisTimeout <= 0 || c.RedisTimeout > time.Minute {
 		r.fail("REDIS_TIMEOUT", c.RedisTimeout.String(), errors.New("must be more than 0 and at most 1m (default 1s)"))
+	}
+	if c.SyncLeaseTTL < time.Second || c.SyncLeaseTTL > time.Hour {
+		r.fail("SYNC_LEASE_TTL", c.SyncLeaseTTL.String(), errors.New("must be between 1s and 1h (default 30s)"))
 	}
 	if c.CachePrefix == "" {
 		r.fail("CACHE_PREFIX", "", errors.New("must not be empty: every key we write lives under it"))

@@ -123,6 +123,7 @@ func TestValues(t *testing.T) {
 	c, err := LoadFrom(env(map[string]string{
 		"CLICKHOUSE_HOST": "ch", "CLICKHOUSE_PORT": "9440", "REDIS_HOST": "redis", "REDIS_DB": "3",
 		"CACHE_TTL_OVERVIEW": "90", "CACHE_TTL_BASIC": "2h", "LOG_LEVEL": "debug", "LOG_FORMAT": "JSON", "SYNC_AT": "17:30",
+		"SYNC_LEASE_TTL": "2m",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +131,7 @@ func TestValues(t *testing.T) {
 	if !c.UseClickHouse() || c.ClickHousePort != 9440 || !c.UseRedis() || c.RedisDB != 3 {
 		t.Errorf("%+v", c)
 	}
-	if c.CacheTTLOverview != 90*time.Second || c.CacheTTLBasic != 2*time.Hour || c.LogLevel != slog.LevelDebug || c.LogFormat != "json" || c.SyncAt != "17:30" {
+	if c.CacheTTLOverview != 90*time.Second || c.CacheTTLBasic != 2*time.Hour || c.LogLevel != slog.LevelDebug || c.LogFormat != "json" || c.SyncAt != "17:30" || c.SyncLeaseTTL != 2*time.Minute {
 		t.Errorf("%+v", c)
 	}
 }
@@ -151,6 +152,7 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"CACHE_TTL_LATEST":    "-5s",
 		"CLICKHOUSE_CLUSTER":  "prod;",
 		"CLICKHOUSE_HOST":     "ch1:9000,ch2:port",
+		"SYNC_LEASE_TTL":      "500ms",
 		"AGENT_MAX_ROUNDS":    "0",
 		"AGENT_RUN_TIMEOUT":   "0s",
 		"AGENT_TOOL_TIMEOUT":  "forever",

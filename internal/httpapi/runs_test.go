@@ -187,6 +187,14 @@ func holdModel(t *testing.T) *llmtest.Server {
 // event's id comes back at once, the rest of the events when it ends.
 func streamRun(t *testing.T, url, body string) (*http.Response, string, <-chan []sseEvent) {
 	t.Helper()
+	return streamRunTo(t, url, body, "")
+}
+
+// streamRunTo is streamRun that returns only once the stream has also
+// carried an event named until (when not empty): a cancel sent after that
+// is sure to come mid-stream, whatever the machine's load.
+func streamRunTo(t *testing.T, url, body, until string) (*http.Response, string, <-chan []sseEvent) {
+	t.Helper()
 	resp, err := http.Post(url, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -197,15 +205,17 @@ func streamRun(t *testing.T, url, body string) (*http.Response, string, <-chan [
 	br := bufio.NewReader(resp.Body)
 	var id string
 	var raw strings.Builder
-	for id == "" {
+	seen := until == ""
+	for id == "" || !seen {
 		line, err := br.ReadString('\n')
 		if err != nil {
-			t.Fatalf("stream ended before the run event: %v", err)
+			t.Fatalf("stream ended before the run event (and %q): %v", until, err)
 		}
 		raw.WriteString(line)
 		if strings.HasPrefix(line, "data: ") && strings.Contains(line, `"run_id"`) {
 			id = decode[agent.RunStart](t, []byte(strings.TrimPrefix(line, "data: "))).RunID
 		}
+		seen = seen || strings.TrimSpace(line) == "event: "+until
 	}
 	out := make(chan []sseEvent, 1)
 	go func() {
@@ -229,9 +239,8 @@ func TestRunCancel(t *testing.T) {
 	st := openSQLite(t)
 	readSnapshot(t).load(t, st)
 	e := newRunEnv(t, st, holdModel(t), runEnvOptions{raw: true})
-	_, id, events := streamRun(t, e.url+singleStock+"/run", `{"variables":{"stock_code":"600519.SH"}}`)
-	// Wait until the model's first piece is out, so the cancel is mid-stream.
-	waitFor(t, func() bool { return len(e.model.Requests()) == 1 })
+	// Once the model's first piece is out in the stream, the cancel is mid-stream.
+	_, id, events := streamRunTo(t, e.url+singleStock+"/run", `{"variables":{"stock_code":"600519.SH"}}`, "content")
 
 	canceledAt := time.Now()
 	code, _, body := post(t, e.url+"/api/runs/"+id+"/cancel", "")

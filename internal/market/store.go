@@ -11,6 +11,10 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrNoData   = errors.New("no data")
+	// ErrStaleFence refuses a sync record whose fencing token is lower
+	// than one already recorded: its writer lost the sync lease to another
+	// replica.
+	ErrStaleFence = errors.New("stale fencing token")
 )
 
 // Sort orders of the hot lists, largest first. Ties are broken by ts_code
@@ -184,11 +188,24 @@ type WorkflowRepo interface {
 	DeleteWorkflow(ctx context.Context, id string) error
 }
 
-// SyncLog records which (dataset, trade date) pairs a sync completed.
-// MarkSynced is idempotent; SyncedDates lists distinct dates, oldest first.
+// SyncLog records which (dataset, trade date) pairs a sync completed, and
+// under which fencing token.
+//
+// fence is the token of the sync lease the writer holds (internal/lease):
+// several replicas of `stockd serve` take turns at the scheduled sync, and
+// the store is where a replica that lost the lease without noticing (it
+// stalled past the lease's TTL) is stopped. 0 means a sync without a lease
+// (one process, or a store that is not shared) and is never refused.
 type SyncLog interface {
+	// SyncedDates lists the distinct dates recorded for dataset, oldest
+	// first.
 	SyncedDates(ctx context.Context, dataset string) ([]time.Time, error)
-	MarkSynced(ctx context.Context, dataset string, date time.Time, rows int) error
+	// MarkSynced records (dataset, date) as complete with its row count,
+	// under fence; it is idempotent. A non-zero fence lower than
+	// SyncFence is refused with ErrStaleFence and records nothing.
+	MarkSynced(ctx context.Context, dataset string, date time.Time, rows int, fence uint64) error
+	// SyncFence is the highest fencing token recorded, 0 when none.
+	SyncFence(ctx context.Context) (uint64, error)
 }
 
 // Store is everything the service keeps: ClickHouse or embedded SQLite.

@@ -29,7 +29,7 @@ func TestScheduleTradingDaysOnly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var ran []time.Time
-	run := func(context.Context) error {
+	run := func(context.Context, uint64) error {
 		ran = append(ran, clock.now())
 		if len(ran) == 2 {
 			return errors.New("server down") // must not stop the schedule
@@ -39,7 +39,7 @@ func TestScheduleTradingDaysOnly(t *testing.T) {
 		}
 		return nil
 	}
-	err := schedule(ctx, "17:30", Shanghai, run, isOpen, quietLogger, clock.now, clock.sleep)
+	err := Scheduler{At: "17:30", IsTradingDay: isOpen, Sync: run, Logger: quietLogger, Now: clock.now, sleep: clock.sleep}.Run(ctx)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
@@ -56,7 +56,7 @@ func TestScheduleTradingDaysOnly(t *testing.T) {
 
 func TestScheduleBadClock(t *testing.T) {
 	for _, at := range []string{"", "25:00", "5pm", "17:3"} {
-		err := Schedule(context.Background(), at, Shanghai, func(context.Context) error { return nil }, nil, quietLogger)
+		err := Scheduler{At: at, Sync: func(context.Context, uint64) error { return nil }, Logger: quietLogger}.Run(context.Background())
 		if err == nil {
 			t.Errorf("Schedule(%q) accepted", at)
 		}

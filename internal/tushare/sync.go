@@ -127,6 +127,11 @@ type Syncer struct {
 	OnDateWritten func(dataset string, date time.Time)
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Fence is the fencing token of the sync lease this run holds (0: no
+	// lease). Every sync record carries it, and the store refuses it once
+	// a newer holder has recorded a higher one (market.ErrStaleFence): a
+	// replica that lost the lease cannot record progress.
+	Fence uint64
 }
 
 // Options choose what a sync fetches.
@@ -394,7 +399,7 @@ func (s *Syncer) syncDate(ctx context.Context, d dataset, date time.Time, etfCod
 	if err := b.Write(ctx, s.Store); err != nil {
 		return 0, bad, fmt.Errorf("%s %s: %w", d.name, day, err)
 	}
-	if err := s.Store.MarkSynced(ctx, d.name, date, b.Len()); err != nil {
+	if err := s.Store.MarkSynced(ctx, d.name, date, b.Len(), s.Fence); err != nil {
 		return 0, bad, fmt.Errorf("%s %s: record sync state: %w", d.name, day, err)
 	}
 	if s.OnDateWritten != nil {

@@ -65,7 +65,7 @@ func (s *Syncer) syncNameChanges(ctx context.Context, end time.Time, sum *Summar
 	if err := all.Write(ctx, s.Store); err != nil {
 		return fmt.Errorf("%s: %w", NameChange, err)
 	}
-	if err := s.Store.MarkSynced(ctx, NameChange, end, len(all.NameChanges)); err != nil {
+	if err := s.Store.MarkSynced(ctx, NameChange, end, len(all.NameChanges), s.Fence); err != nil {
 		return fmt.Errorf("%s: record sync state: %w", NameChange, err)
 	}
 	sum.Rows[NameChange] += len(all.NameChanges)
@@ -142,7 +142,7 @@ func (s *Syncer) syncIndexDaily(ctx context.Context, d dataset, plan []time.Time
 			if err := s.Store.PutIndexDaily(ctx, rows); err != nil {
 				return fmt.Errorf("%s %s: %w", d.name, market.FormatDate(date), err)
 			}
-			if err := s.Store.MarkSynced(ctx, d.name, date, len(rows)); err != nil {
+			if err := s.Store.MarkSynced(ctx, d.name, date, len(rows), s.Fence); err != nil {
 				return fmt.Errorf("%s %s: record sync state: %w", d.name, market.FormatDate(date), err)
 			}
 			if s.OnDateWritten != nil {

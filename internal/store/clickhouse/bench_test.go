@@ -145,7 +145,7 @@ func benchStore(b *testing.B) (*Store, []time.Time) {
 		}
 		i = j
 	}
-	if err := st.MarkSynced(ctx, "bench", dates[len(dates)-1], benchStocks*benchDays); err != nil {
+	if err := st.MarkSynced(ctx, "bench", dates[len(dates)-1], benchStocks*benchDays, 0); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("generated in %s", time.Since(start).Round(time.Second))

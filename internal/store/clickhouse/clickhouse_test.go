@@ -408,9 +408,9 @@ func TestBadInput(t *testing.T) {
 			return st.PutTradeCal(ctx, []market.TradeDay{{CalDate: d, IsOpen: true}})
 		}},
 		{"workflow without id", func() error { return st.PutWorkflow(ctx, market.WorkflowRecord{Name: "x"}) }},
-		{"sync mark without dataset", func() error { return st.MarkSynced(ctx, "", d, 1) }},
-		{"sync mark without date", func() error { return st.MarkSynced(ctx, "daily", time.Time{}, 1) }},
-		{"sync mark with negative rows", func() error { return st.MarkSynced(ctx, "daily", d, -1) }},
+		{"sync mark without dataset", func() error { return st.MarkSynced(ctx, "", d, 1, 0) }},
+		{"sync mark without date", func() error { return st.MarkSynced(ctx, "daily", time.Time{}, 1, 0) }},
+		{"sync mark with negative rows", func() error { return st.MarkSynced(ctx, "daily", d, -1, 0) }},
 		{"latest date of an unknown kind", func() error { _, err := st.LatestTradeDate(ctx, "bond"); return err }},
 	} {
 		if err := tc.call(); err == nil {

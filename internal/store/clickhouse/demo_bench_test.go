@@ -44,7 +44,7 @@ func openDemo(b *testing.B) *Store {
 	if _, err := ingest.Demo(ctx, st, storetest.BenchDemo); err != nil {
 		b.Fatal(err)
 	}
-	if err := st.MarkSynced(ctx, "bench_demo", storetest.BenchDemo.End, len(migrations)); err != nil {
+	if err := st.MarkSynced(ctx, "bench_demo", storetest.BenchDemo.End, len(migrations), 0); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("written in %s", time.Since(start).Round(time.Second))

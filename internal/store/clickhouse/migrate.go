@@ -2,9 +2,12 @@ package clickhouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // migration is one step of the schema. ClickHouse runs one statement per
@@ -243,6 +246,12 @@ var migrations = []migration{
 	// materialized views, so the bar tables keep the monthly partitions the
 	// whole-market day reads want. See perStockMigration.
 	perStockMigration(),
+	// The fencing token of the sync lease each sync record was written
+	// under (0: a sync without a lease); see MarkSynced. 18.16 has no ADD
+	// COLUMN IF NOT EXISTS: Migrate takes "already exists" as done.
+	{6, "sync fence", []string{
+		`ALTER TABLE sync_state ADD COLUMN fence UInt64`,
+	}},
 }
 
 // Bar and valuation columns, in the order the per-stock tables keep them.
@@ -448,7 +457,7 @@ func (s *Store) migrate(ctx context.Context, steps []migration) error {
 	}
 	for _, m := range steps {
 		for _, stmt := range m.statements {
-			if err := exec(stmt, !applied[m.version]); err != nil {
+			if err := exec(stmt, !applied[m.version]); err != nil && !columnExists(err) {
 				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 			}
 		}
@@ -471,6 +480,13 @@ func (s *Store) hasTable(ctx context.Context, table string) (bool, error) {
 		return false, s.connErr(fmt.Errorf("look up %s.%s: %w", s.db, table, err))
 	}
 	return n > 0, nil
+}
+
+// columnExists tells an ADD COLUMN of a step that ran half way before (the
+// column is there) from a real failure.
+func columnExists(err error) bool {
+	var exc *ch.Exception
+	return errors.As(err, &exc) && exc.Code == 44 && strings.Contains(exc.Message, "already exists")
 }
 
 func (s *Store) appliedMigrations(ctx context.Context) (map[uint32]bool, error) {

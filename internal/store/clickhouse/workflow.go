@@ -171,8 +171,13 @@ func (s *Store) SyncedDates(ctx context.Context, dataset string) ([]time.Time, e
 		ORDER BY trade_date`, dataset)
 }
 
-// MarkSynced records that a sync of dataset completed for date.
-func (s *Store) MarkSynced(ctx context.Context, dataset string, date time.Time, rows int) error {
+// MarkSynced records that a sync of dataset completed for date, under the
+// fencing token fence. ClickHouse has no conditional insert: the token is
+// checked by a read just before the write, which leaves one round trip in
+// which a newer holder's first record can come between. What a stale
+// holder writes in that window is the same market data (the sync's writes
+// are idempotent), and its next record is refused.
+func (s *Store) MarkSynced(ctx context.Context, dataset string, date time.Time, rows int, fence uint64) error {
 	if dataset == "" {
 		return fmt.Errorf("mark synced: empty dataset")
 	}
@@ -182,8 +187,27 @@ func (s *Store) MarkSynced(ctx context.Context, dataset string, date time.Time, 
 	if rows < 0 {
 		return fmt.Errorf("mark synced %s: negative row count %d", dataset, rows)
 	}
+	if fence > 0 {
+		newest, err := s.SyncFence(ctx)
+		if err != nil {
+			return err
+		}
+		if fence < newest {
+			return fmt.Errorf("mark %s %s synced under token %d (token %d is recorded): %w",
+				dataset, market.FormatDate(date), fence, newest, market.ErrStaleFence)
+		}
+	}
 	v := s.versions(1)
-	return s.insert(ctx, "sync_state", "dataset, trade_date, rows, version", func(b driver.Batch) error {
-		return b.Append(dataset, date, uint64(rows), v)
+	return s.insert(ctx, "sync_state", "dataset, trade_date, rows, version, fence", func(b driver.Batch) error {
+		return b.Append(dataset, date, uint64(rows), v, fence)
 	})
+}
+
+// SyncFence is the highest fencing token a sync record carries.
+func (s *Store) SyncFence(ctx context.Context) (uint64, error) {
+	var fence uint64
+	if err := s.conn.QueryRow(ctx, `SELECT max(fence) FROM sync_state`).Scan(&fence); err != nil {
+		return 0, s.connErr(fmt.Errorf("sync fence: %w", err))
+	}
+	return fence, nil
 }

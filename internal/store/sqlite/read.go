@@ -420,6 +420,15 @@ func (s *Store) Counts(ctx context.Context) (map[string]int64, error) {
 	return out, nil
 }
 
+// SyncFence is the highest fencing token a sync record carries.
+func (s *Store) SyncFence(ctx context.Context) (uint64, error) {
+	var fence int64
+	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(fence), 0) FROM sync_state").Scan(&fence); err != nil {
+		return 0, fmt.Errorf("sqlite: sync fence: %w", err)
+	}
+	return uint64(fence), nil
+}
+
 // SyncedDates lists the dates a dataset was synced for, oldest first.
 func (s *Store) SyncedDates(ctx context.Context, dataset string) ([]time.Time, error) {
 	ds, err := s.queryDates(ctx, "SELECT trade_date FROM sync_state WHERE dataset = ? ORDER BY trade_date", dataset)

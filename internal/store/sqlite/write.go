@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/stockdatasource/stockd/internal/market"
@@ -183,17 +184,27 @@ func (s *Store) PutIndices(ctx context.Context, rows []market.Index) error {
 	})
 }
 
-// MarkSynced records that a sync of dataset for date completed.
-func (s *Store) MarkSynced(ctx context.Context, dataset string, date time.Time, rows int) error {
+// MarkSynced records that a sync of dataset for date completed, under the
+// fencing token fence. One statement checks the token and writes, so no
+// other writer (another process on the same file included) comes between.
+func (s *Store) MarkSynced(ctx context.Context, dataset string, date time.Time, rows int, fence uint64) error {
 	if dataset == "" || date.IsZero() {
 		return fmt.Errorf("sqlite: mark synced: dataset and date are required")
 	}
+	if fence > math.MaxInt64 {
+		return fmt.Errorf("sqlite: mark %s synced: fencing token %d out of range", dataset, fence)
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO sync_state (dataset, trade_date, rows, synced_at)
-		VALUES (?, ?, ?, ?)`, dataset, dateArg(date), rows, timestampArg(time.Now()))
+	res, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO sync_state (dataset, trade_date, rows, synced_at, fence)
+		SELECT ?, ?, ?, ?, ?
+		WHERE ? = 0 OR ? >= (SELECT COALESCE(MAX(fence), 0) FROM sync_state)`,
+		dataset, dateArg(date), rows, timestampArg(time.Now()), int64(fence), int64(fence), int64(fence))
 	if err != nil {
 		return fmt.Errorf("sqlite: mark %s %s synced: %w", dataset, market.FormatDate(date), err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("sqlite: mark %s %s synced under token %d: %w", dataset, market.FormatDate(date), fence, market.ErrStaleFence)
 	}
 	return nil
 }

@@ -1013,6 +1013,13 @@ func testWorkflows(t *testing.T, open func(t *testing.T) market.Store) {
 func testSyncLog(t *testing.T, open func(t *testing.T) market.Store) {
 	ctx := context.Background()
 	st := open(t)
+	fence := func(want uint64) {
+		t.Helper()
+		if got, err := st.SyncFence(ctx); err != nil || got != want {
+			t.Errorf("SyncFence = %d, %v; want %d", got, err, want)
+		}
+	}
+	fence(0)
 	for _, m := range []struct {
 		ds   string
 		date time.Time
@@ -1021,18 +1028,44 @@ func testSyncLog(t *testing.T, open func(t *testing.T) market.Store) {
 		{"daily", d2, 10}, {"daily", d3, 11}, {"daily", d1, 5}, {"daily", d2, 12}, {"daily", d2, 10},
 		{"adj_factor", d3, 1},
 	} {
-		must(t, st.MarkSynced(ctx, m.ds, m.date, m.rows), "MarkSynced")
+		must(t, st.MarkSynced(ctx, m.ds, m.date, m.rows, 0), "MarkSynced")
 	}
-	for ds, want := range map[string][]time.Time{
+	synced := func(want map[string][]time.Time) {
+		t.Helper()
+		for ds, want := range want {
+			got, err := st.SyncedDates(ctx, ds)
+			if err != nil || !equalStrings(dates(got), dates(want)) {
+				t.Errorf("SyncedDates(%s) = %v, %v; want %v", ds, dates(got), err, dates(want))
+			}
+		}
+	}
+	synced(map[string][]time.Time{
 		"daily":       {d1, d2, d3},
 		"adj_factor":  {d3},
 		"daily_basic": nil,
-	} {
-		got, err := st.SyncedDates(ctx, ds)
-		if err != nil || !equalStrings(dates(got), dates(want)) {
-			t.Errorf("SyncedDates(%s) = %v, %v; want %v", ds, dates(got), err, dates(want))
-		}
+	})
+	fence(0)
+
+	// Fencing: a record under a token lower than one recorded is refused
+	// and leaves nothing behind; the same token, a higher one and none (0)
+	// are taken.
+	must(t, st.MarkSynced(ctx, "daily_basic", d1, 7, 3), "MarkSynced under token 3")
+	fence(3)
+	if err := st.MarkSynced(ctx, "daily_basic", d2, 7, 2); !errors.Is(err, market.ErrStaleFence) {
+		t.Errorf("MarkSynced under token 2 after 3: %v, want ErrStaleFence", err)
 	}
+	must(t, st.MarkSynced(ctx, "daily_basic", d3, 7, 3), "MarkSynced under token 3 again")
+	must(t, st.MarkSynced(ctx, "adj_factor", d1, 1, 0), "MarkSynced without a token")
+	must(t, st.MarkSynced(ctx, "adj_factor", d2, 1, 9), "MarkSynced under token 9")
+	fence(9)
+	if err := st.MarkSynced(ctx, "adj_factor", d2, 1, 3); !errors.Is(err, market.ErrStaleFence) {
+		t.Errorf("MarkSynced under token 3 after 9: %v, want ErrStaleFence", err)
+	}
+	synced(map[string][]time.Time{
+		"daily_basic": {d1, d3},
+		"adj_factor":  {d1, d2, d3},
+	})
+	fence(9)
 }
 
 func testConcurrentPuts(t *testing.T, open func(t *testing.T) market.Store) {
