@@ -86,7 +86,8 @@ redis_master_pid() {
 		sentinel get-master-addr-by-name "$STOCKD_TEST_REDIS_SENTINEL_MASTER" | tail -n 1)
 	cat "$STOCKD_TEST_REDIS_TOPOLOGY_DIR/node-$port/redis.pid"
 }
-pid_clickhouse() { cat "$CLUSTER_DIR/clickhouse/clickhouse.pid"; }
+# Both ClickHouse replicas: a Distributed read may run on either.
+pids_clickhouse() { cat "$STOCKD_TEST_CLICKHOUSE_CLUSTER_DIR"/replica-*/pid | tr '\n' ' '; }
 HZ=$(getconf CLK_TCK)
 
 printf '| run | req/s | p50 | p99 | errors | CPU µs per request: nginx | stockd | Redis | ClickHouse |\n'
@@ -96,10 +97,10 @@ run() { # name url script stockd-replicas…
 	shift 3
 	wrk -t2 -c"$CONNS" -d3s --timeout 10s -s "$script" "$url" >/dev/null 2>&1 # warm-up
 	local n0 s0 r0 c0
-	n0=$(ticks $(pids_nginx)); s0=$(ticks $(pids_stockd "$@")); r0=$(ticks "$(redis_master_pid)"); c0=$(ticks "$(pid_clickhouse)")
+	n0=$(ticks $(pids_nginx)); s0=$(ticks $(pids_stockd "$@")); r0=$(ticks "$(redis_master_pid)"); c0=$(ticks $(pids_clickhouse))
 	res=$(wrk -t2 -c"$CONNS" -d"$DURATION" --timeout 10s --latency -s "$script" "$url")
 	ng=$(($(ticks $(pids_nginx)) - n0)); st=$(($(ticks $(pids_stockd "$@")) - s0))
-	rd=$(($(ticks "$(redis_master_pid)") - r0)); ch=$(($(ticks "$(pid_clickhouse)") - c0))
+	rd=$(($(ticks "$(redis_master_pid)") - r0)); ch=$(($(ticks $(pids_clickhouse)) - c0))
 	echo "== $name" >>"$OUT/wrk.txt"
 	echo "$res" >>"$OUT/wrk.txt"
 	reqs=$(echo "$res" | awk '/requests in/ {print $1}')
@@ -147,7 +148,7 @@ for kind in basic daily; do
 	[ -n "$key" ] && echo "Redis MEMORY USAGE of one $kind answer ($key): $(rc memory usage "$key") B"
 done
 echo "Redis DB 1: $(rc dbsize) keys, used_memory $(rc info memory | awk -F: '/^used_memory:/ {printf "%.1f MB", $2/1e6}')"
-curl -fsS "http://$CLUSTER_CLICKHOUSE_HTTP/" --data-binary "SELECT table, sum(rows), sum(bytes_on_disk), round(sum(bytes_on_disk)/sum(rows), 1) FROM system.parts WHERE database = 'stock_data' AND active AND table IN ('daily', 'daily_basic', 'adj_factor') GROUP BY table ORDER BY table FORMAT TSV" |
+curl -fsS "http://$CLUSTER_CLICKHOUSE_HTTP/" --data-binary "SELECT replaceRegexpOne(table, '_local\$', '') AS t, sum(rows), sum(bytes_on_disk), round(sum(bytes_on_disk)/sum(rows), 1) FROM system.parts WHERE database = 'stock_data' AND active AND t IN ('daily', 'daily_basic', 'adj_factor') GROUP BY t ORDER BY t FORMAT TSV" |
 	awk -F'\t' '{printf "ClickHouse %s: %d rows, %.1f MB on disk, %s B per row\n", $1, $2, $3/1e6, $4}'
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $n codes; wrk -t2 -c$CONNS -d$DURATION"

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The cluster topology of docker-compose.cluster.yml as plain processes on loopback
 # (docs/SCALING.md): Redis (a master, a replica and three Sentinels, or a six-node Redis
-# Cluster), ClickHouse, three `stockd serve` replicas sharing both, and nginx with an
-# upstream of the three (docker/nginx-cluster.conf). The fault tests of internal/deploy/cluster
+# Cluster), a replicated ClickHouse (scripts/clickhouse-cluster.sh: ZooKeeper and two
+# clickhouse-server replicas of one shard of the cluster "stockd"), three `stockd serve`
+# replicas sharing both (CLICKHOUSE_HOST names both ClickHouse replicas: client-side
+# failover; CLICKHOUSE_CLUSTER=stockd), and nginx with an upstream of the three
+# (docker/nginx-cluster.conf). The fault tests of internal/deploy/cluster
 # drive it; it is also how to try the topology by hand.
 #
 #   scripts/cluster-stack.sh up               start everything, wait until healthy, print the URLs
@@ -13,12 +16,15 @@
 #   scripts/cluster-stack.sh start-backend N [K=V…]  start replica N again; N=4..9 starts one more
 #                                             stockd on BASE+N outside nginx's upstream; K=V are
 #                                             settings of its own (e.g. CACHE_L1_SIZE=10000)
+#   scripts/cluster-stack.sh kill-clickhouse N    SIGKILL ClickHouse replica N (1 or 2), as a crash
+#   scripts/cluster-stack.sh start-clickhouse N   start ClickHouse replica N again on its data
 #
 # Env (read by `up`; later commands use what `up` recorded):
 #   CLUSTER_DIR         state, logs, pid files (default ./tmp/cluster-stack)
 #   CLUSTER_PORT_BASE   first of 100 ports (default 20700): nginx +0, stockd +1..+3,
 #                       Redis Sentinel topology +10..+14, Redis Cluster +20..+31,
-#                       ClickHouse +40 native, +41 HTTP, +42 interserver
+#                       ClickHouse: ZooKeeper +40, replica N +10N+41 native, +10N+42 HTTP,
+#                       +10N+43 interserver (replica 1 +51..+53, replica 2 +61..+63)
 #   CLUSTER_REDIS       sentinel (default) or cluster
 #   CLUSTER_DEMO_ARGS   the demo market loaded once (default "--stocks 300 --etfs 40 --days 60")
 #   CLUSTER_STOCKD_ENV  extra settings for every replica, "K=V K=V" (e.g. SYNC_AT=17:30 TUSHARE_…)
@@ -39,9 +45,8 @@ if [ "${1:-}" != up ] && [ -f "$STATE/settings" ]; then
 	. "$STATE/settings"
 fi
 P_NGINX=$BASE
-P_CH_TCP=$((BASE + 40))
-P_CH_HTTP=$((BASE + 41))
-P_CH_INTER=$((BASE + 42))
+P_CH_CLUSTER=$((BASE + 40)) # clickhouse-cluster.sh's base: ZooKeeper there, the replicas above
+CH_CLUSTER_NAME=stockd       # as in docker-compose.cluster.yml
 backend_port() { echo $((BASE + $1)); }
 
 log() { echo "cluster-stack: $*" >&2; }
@@ -64,16 +69,18 @@ wait_for() { # name, seconds, command…
 alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
 
 # The helpers of the test suite start the servers; their state goes under ours.
-services() { TEST_SERVICES_DIR=$STATE/clickhouse TEST_CLICKHOUSE_PORT=$P_CH_TCP TEST_CLICKHOUSE_HTTP_PORT=$P_CH_HTTP \
-	TEST_CLICKHOUSE_INTERSERVER_PORT=$P_CH_INTER "$ROOT/scripts/test-services.sh" "$@"; }
+chcluster() { TEST_CLICKHOUSE_CLUSTER_DIR=$STATE/clickhouse TEST_CLICKHOUSE_CLUSTER_PORT=$P_CH_CLUSTER \
+	TEST_CLICKHOUSE_CLUSTER_NAME=$CH_CLUSTER_NAME "$ROOT/scripts/clickhouse-cluster.sh" "$@"; }
 topology() { TEST_REDIS_TOPOLOGY_DIR=$STATE/redis TEST_REDIS_SENTINEL_PORT=$((BASE + 10)) \
 	TEST_REDIS_CLUSTER_PORT=$((BASE + 20)) "$ROOT/scripts/redis-topology.sh" "$@"; }
 
+# start_clickhouse starts ZooKeeper and the two replicas; `stockd migrate`
+# creates the database and the tables on both (ON CLUSTER).
 start_clickhouse() {
-	services start clickhouse >"$STATE/clickhouse.env"
-	# What docker/init-clickhouse.sql does in the container.
-	curl -fsS "http://127.0.0.1:$P_CH_HTTP/" --data-binary @"$ROOT/docker/init-clickhouse.sql" >/dev/null
-	log "clickhouse 127.0.0.1:$P_CH_TCP (http $P_CH_HTTP)"
+	chcluster start >"$STATE/clickhouse.env"
+	# shellcheck disable=SC1091
+	. "$STATE/clickhouse.env"
+	log "clickhouse cluster $CH_CLUSTER_NAME: $STOCKD_TEST_CLICKHOUSE_CLUSTER_HOSTS (http $STOCKD_TEST_CLICKHOUSE_CLUSTER_HTTP)"
 }
 
 start_redis() {
@@ -101,8 +108,10 @@ STOCKD_ENV=()
 stockd_env() {
 	# shellcheck disable=SC1091
 	. "$STATE/redis.env"
-	STOCKD_ENV=(-C "$STATE" -u SQLITE_PATH -u WEB_DIR -u REDIS_HOST -u REDIS_PORT
-		CLICKHOUSE_HOST=127.0.0.1 CLICKHOUSE_PORT="$P_CH_TCP" CLICKHOUSE_HTTP_PORT="$P_CH_HTTP"
+	# shellcheck disable=SC1091
+	. "$STATE/clickhouse.env"
+	STOCKD_ENV=(-C "$STATE" -u SQLITE_PATH -u WEB_DIR -u REDIS_HOST -u REDIS_PORT -u CLICKHOUSE_PORT -u CLICKHOUSE_HTTP_PORT
+		CLICKHOUSE_HOST="$STOCKD_TEST_CLICKHOUSE_CLUSTER_HOSTS" CLICKHOUSE_CLUSTER="$STOCKD_TEST_CLICKHOUSE_CLUSTER"
 		CLICKHOUSE_USER=default CLICKHOUSE_PASSWORD= CLICKHOUSE_DATABASE=stock_data
 		REDIS_MODE="$REDIS_KIND" REDIS_PASSWORD="$STOCKD_TEST_REDIS_TOPOLOGY_PASSWORD"
 		CACHE_PREFIX=stock: LOG_LEVEL="${LOG_LEVEL:-info}" LOG_FORMAT="${LOG_FORMAT:-text}")
@@ -197,6 +206,8 @@ stop_one() {
 
 print_env() {
 	local n urls="" pids=""
+	# shellcheck disable=SC1091
+	. "$STATE/clickhouse.env"
 	for n in "${REPLICAS[@]}"; do
 		urls+="${urls:+,}http://127.0.0.1:$(backend_port "$n")"
 		pids+="${pids:+,}$STATE/stockd-$n.pid"
@@ -206,19 +217,20 @@ export CLUSTER_URL=http://127.0.0.1:$P_NGINX
 export CLUSTER_BACKEND_URLS=$urls
 export CLUSTER_BACKEND_PIDS=$pids
 export CLUSTER_REDIS=$REDIS_KIND
-export CLUSTER_CLICKHOUSE=127.0.0.1:$P_CH_TCP
-export CLUSTER_CLICKHOUSE_HTTP=127.0.0.1:$P_CH_HTTP
+export CLUSTER_CLICKHOUSE=$STOCKD_TEST_CLICKHOUSE_CLUSTER_HOSTS
+export CLUSTER_CLICKHOUSE_HTTP=${STOCKD_TEST_CLICKHOUSE_CLUSTER_HTTP%%,*}
 export CLUSTER_DIR=$STATE
 export CLUSTER_STACK="$ROOT/scripts/cluster-stack.sh"
 ENV
-	# The Redis topology, as redis-topology.sh prints it (addresses, password, node pid files).
-	cat "$STATE/redis.env"
+	# The Redis topology, as redis-topology.sh prints it (addresses, password, node pid files),
+	# and the ClickHouse cluster as clickhouse-cluster.sh does (name, hosts, HTTP, state dir).
+	cat "$STATE/redis.env" "$STATE/clickhouse.env"
 }
 
 case ${1:-} in
 up)
 	case $REDIS_KIND in sentinel | cluster) ;; *) die "CLUSTER_REDIS=$REDIS_KIND: want sentinel or cluster" ;; esac
-	tools="clickhouse-server redis-server redis-sentinel redis-cli nginx envsubst curl"
+	tools="clickhouse-server java redis-server redis-sentinel redis-cli nginx envsubst curl"
 	[ -n "${STOCKD_BIN:-}" ] || tools="$tools go"
 	for tool in $tools; do
 		command -v "$tool" >/dev/null || die "$tool is not installed (scripts/test-services.sh install)"
@@ -236,7 +248,7 @@ down)
 	stop_one nginx
 	for n in 1 2 3 4 5 6 7 8 9; do stop_one "stockd-$n"; done
 	topology stop
-	services stop
+	chcluster stop
 	log "stopped"
 	;;
 env)
@@ -245,8 +257,16 @@ env)
 	;;
 status)
 	rc=0
-	for name in nginx stockd-1 stockd-2 stockd-3; do
-		if alive "$name"; then echo "$name running (pid $(cat "$STATE/$name.pid"))"; else echo "$name stopped"; rc=1; fi
+	# name=pid file (clickhouse-cluster.sh keeps its own under clickhouse/)
+	for entry in nginx=nginx.pid stockd-1=stockd-1.pid stockd-2=stockd-2.pid stockd-3=stockd-3.pid \
+		zookeeper=clickhouse/zookeeper/pid clickhouse-1=clickhouse/replica-1/pid clickhouse-2=clickhouse/replica-2/pid; do
+		name=${entry%%=*} pidfile=$STATE/${entry#*=}
+		if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+			echo "$name running (pid $(cat "$pidfile"))"
+		else
+			echo "$name stopped"
+			rc=1
+		fi
 	done
 	exit $rc
 	;;
@@ -257,8 +277,16 @@ start-backend)
 	shift
 	start_backend "${1:?replica number (1..9)}" "${@:2}"
 	;;
+kill-clickhouse)
+	chcluster kill "${2:?replica number (1 or 2)}"
+	log "killed clickhouse replica $2"
+	;;
+start-clickhouse)
+	chcluster start-replica "${2:?replica number (1 or 2)}"
+	log "clickhouse replica $2 up"
+	;;
 *)
-	sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

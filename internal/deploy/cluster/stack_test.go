@@ -46,7 +46,7 @@ func script() string { return filepath.Join(testenv.RepoRoot(), "scripts", "clus
 // servers are not installed (scripts/test-services.sh install).
 func needTools(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{"clickhouse-server", "redis-server", "redis-sentinel", "redis-cli", "nginx", "envsubst", "curl"} {
+	for _, tool := range []string{"clickhouse-server", "java", "redis-server", "redis-sentinel", "redis-cli", "nginx", "envsubst", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("CI") != "" {
 				t.Fatalf("%s is not installed (CI must provide it: scripts/test-services.sh install)", tool)
@@ -172,6 +172,7 @@ func served(t *testing.T, url string) int64 {
 // recorded.
 type load struct {
 	ok, failed atomic.Int64
+	misses     atomic.Int64 // answers with X-Cache: miss (loaded from the store)
 	stop       chan struct{}
 	wg         sync.WaitGroup
 
@@ -209,6 +210,9 @@ func startLoad(urls []string, workers int) *load {
 				u := urls[i%len(urls)]
 				resp, err := client.Get(u)
 				if err == nil {
+					if resp.Header.Get("X-Cache") == "miss" {
+						l.misses.Add(1)
+					}
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != http.StatusOK {
