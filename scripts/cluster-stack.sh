@@ -88,18 +88,8 @@ start_redis() {
 	log "redis $REDIS_KIND topology up"
 }
 
-stockd_bin() {
-	if [ -n "${STOCKD_BIN:-}" ]; then # relative to the repository root
-		case $STOCKD_BIN in /*) echo "$STOCKD_BIN" ;; *) echo "$ROOT/$STOCKD_BIN" ;; esac
-		return
-	fi
-	local bin=$STATE/bin/stockd
-	if [ ! -x "$bin" ] || [ -n "$(find "$ROOT/cmd" "$ROOT/internal" "$ROOT/go.mod" -newer "$bin" -name '*.go' -o -newer "$bin" -name go.mod 2>/dev/null | head -n 1)" ]; then
-		log "building stockd"
-		(cd "$ROOT" && CGO_ENABLED=0 go build -o "$bin" ./cmd/stockd) >&2
-	fi
-	echo "$bin"
-}
+# shellcheck source=scripts/stockd-bin.sh
+. "$ROOT/scripts/stockd-bin.sh"
 
 # stockd_env fills STOCKD_ENV with the settings every replica shares: the
 # compose file's, pointed at the local servers. stockd runs in STATE, so a

@@ -149,7 +149,7 @@ func (w *writer) finish() (ids, failures []string) {
 // replicas of one shard (scripts/clickhouse-cluster.sh), and every stockd
 // names both (CLICKHOUSE_HOST, client-side failover; CLICKHOUSE_CLUSTER).
 // Under reads through nginx that reach ClickHouse (K-lines from a start
-// date no one asked for yet, per-stock basics) and workflow writes, the
+// date no one asked for yet) and workflow writes, the
 // replica the replicas talk to first is killed with SIGKILL, kept down a
 // few seconds and started again: not one read fails, writes are
 // acknowledged while it is down, every acknowledged write is readable
@@ -168,19 +168,18 @@ func TestClickHouseReplicaKilledUnderLoad(t *testing.T) {
 	replicasInSync(t, httpAddrs[0], httpAddrs[1], time.Minute)
 
 	// The reads: each code's K-line from each trading day (a cache key of
-	// its own each), and now and then its basic answer.
+	// its own each). Not /basic: the stack outlives this test, and the
+	// Redis failover tests after it probe with basic answers nobody asked
+	// for yet.
 	codes := mustQuery(t, httpAddrs[0], "SELECT DISTINCT ts_code FROM stock_data.daily ORDER BY ts_code")
 	days := mustQuery(t, httpAddrs[0], "SELECT DISTINCT trade_date FROM stock_data.daily ORDER BY trade_date DESC")
 	if len(codes) < 50 || len(days) < 10 {
 		t.Fatalf("%d codes and %d trading days in the stack's ClickHouse", len(codes), len(days))
 	}
 	var paths []string
-	for i, d := range days {
-		for j, c := range codes {
+	for _, d := range days {
+		for _, c := range codes {
 			paths = append(paths, "/api/stock/"+c+"/daily?start="+d)
-			if (i+j)%4 == 0 {
-				paths = append(paths, "/api/stock/"+c+"/basic")
-			}
 		}
 	}
 	for i := range paths {
