@@ -55,18 +55,8 @@ die() {
 	exit 1
 }
 
-wait_for() { # name, seconds, command…
-	local name=$1 secs=$2 i
-	shift 2
-	for ((i = 0; i < secs * 10; i++)); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	log "$name did not come up within ${secs}s; logs in $STATE/log"
-	return 1
-}
-
-alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+# shellcheck source=scripts/stack-lib.sh
+. "$ROOT/scripts/stack-lib.sh"
 
 # The helpers of the test suite start the servers; their state goes under ours.
 chcluster() { TEST_CLICKHOUSE_CLUSTER_DIR=$STATE/clickhouse TEST_CLICKHOUSE_CLUSTER_PORT=$P_CH_CLUSTER \
@@ -88,8 +78,6 @@ start_redis() {
 	log "redis $REDIS_KIND topology up"
 }
 
-# shellcheck source=scripts/stockd-bin.sh
-. "$ROOT/scripts/stockd-bin.sh"
 
 # stockd_env fills STOCKD_ENV with the settings every replica shares: the
 # compose file's, pointed at the local servers. stockd runs in STATE, so a
@@ -173,26 +161,9 @@ start_nginx() {
 		BACKEND_2=127.0.0.1:$(backend_port 2) BACKEND_3=127.0.0.1:$(backend_port 3) \
 		envsubst '${LISTEN_PORT} ${WEB_ROOT} ${BACKEND_1} ${BACKEND_2} ${BACKEND_3}' \
 		<"$ROOT/docker/nginx-cluster.conf" >"$dir/conf.d/default.conf"
-	NGINX_STATE=$dir envsubst '${NGINX_STATE}' <"$ROOT/docker/nginx-local.conf" >"$dir/nginx.conf"
-	nginx -t -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" >"$STATE/log/nginx-t.log" 2>&1 ||
-		{ cat "$STATE/log/nginx-t.log" >&2; die "nginx -t failed"; }
-	nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;' >"$STATE/log/nginx.log" 2>&1 &
-	echo $! >"$STATE/nginx.pid"
-	wait_for nginx 10 curl -fsS "http://127.0.0.1:$P_NGINX/health"
-	log "nginx http://127.0.0.1:$P_NGINX"
+	run_nginx "http://127.0.0.1:$P_NGINX/health"
 }
 
-stop_one() {
-	local name=$1 pidfile=$STATE/$1.pid pid i
-	[ -f "$pidfile" ] || return 0
-	pid=$(cat "$pidfile")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$pid" 2>/dev/null && { log "$name did not stop in 10 s; killing"; kill -9 "$pid" 2>/dev/null || true; }
-	fi
-	rm -f "$pidfile"
-}
 
 print_env() {
 	local n urls="" pids=""

@@ -34,18 +34,8 @@ fi
 log() { echo "local-stack: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-wait_for() { # name, seconds, command…
-	local name=$1 secs=$2; shift 2
-	local i
-	for ((i = 0; i < secs * 10; i++)); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	log "$name did not come up within ${secs}s; logs in $STATE/log"
-	return 1
-}
-
-alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+# shellcheck source=scripts/stack-lib.sh
+. "$ROOT/scripts/stack-lib.sh"
 
 redis_password() {
 	if [ ! -s "$STATE/redis.password" ]; then
@@ -107,8 +97,6 @@ start_redis() {
 	log "redis 127.0.0.1:$P_REDIS ($flags)"
 }
 
-# shellcheck source=scripts/stockd-bin.sh
-. "$ROOT/scripts/stockd-bin.sh"
 
 # stockd runs in STATE (so a developer's ./.env is not read) with the settings the compose files
 # give it. `env` execs stockd, so a pid taken with $! is stockd's own.
@@ -171,27 +159,9 @@ start_nginx() {
 	BACKEND_HOST=127.0.0.1 BACKEND_PORT=$P_BACK LISTEN_PORT=$P_FRONT RESOLVER=127.0.0.1 WEB_ROOT=$(web_root) \
 		envsubst '${BACKEND_HOST} ${BACKEND_PORT} ${LISTEN_PORT} ${RESOLVER} ${WEB_ROOT}' \
 		<"$ROOT/docker/nginx.conf" >"$dir/conf.d/default.conf"
-	NGINX_STATE=$dir envsubst '${NGINX_STATE}' <"$ROOT/docker/nginx-local.conf" >"$dir/nginx.conf"
-	nginx -t -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" >"$STATE/log/nginx-t.log" 2>&1 ||
-		{ cat "$STATE/log/nginx-t.log" >&2; die "nginx -t failed"; }
-	nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;' >"$STATE/log/nginx.log" 2>&1 &
-	echo $! >"$STATE/nginx.pid"
-	wait_for nginx 10 curl -fsS "http://127.0.0.1:$P_FRONT/"
-	log "nginx http://127.0.0.1:$P_FRONT"
+	run_nginx "http://127.0.0.1:$P_FRONT/"
 }
 
-stop_one() {
-	local name=$1 pidfile=$STATE/$1.pid pid i
-	[ -f "$pidfile" ] || return 0
-	pid=$(cat "$pidfile")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$pid" 2>/dev/null && { log "$name did not stop in 10 s; killing"; kill -9 "$pid" 2>/dev/null || true; }
-	fi
-	rm -f "$pidfile"
-	log "stopped $name"
-}
 
 print_env() {
 	cat <<ENV
