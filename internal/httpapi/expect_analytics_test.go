@@ -220,20 +220,7 @@ func (s *snapshot) expectScreen(t testing.TB, date time.Time, q screenExpect) (t
 		}
 	}
 	slices.SortFunc(match, func(a, b snapRow) int {
-		av, bv := a.field(q.sortBy), b.field(q.sortBy)
-		switch {
-		case av == nil && bv == nil:
-		case av == nil:
-			return 1
-		case bv == nil:
-			return -1
-		case *av != *bv:
-			if q.asc {
-				return cmp.Compare(*av, *bv)
-			}
-			return cmp.Compare(*bv, *av)
-		}
-		return cmp.Compare(a.code, b.code)
+		return rankNullsLast(q.asc, a.field(q.sortBy), b.field(q.sortBy), a.code, b.code)
 	})
 	lo := min(q.offset, len(match))
 	return len(match), match[lo:min(len(match), q.offset+q.limit)]
